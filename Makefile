@@ -1,0 +1,46 @@
+# callshift: `make demo` runs the main job on the sample data, `make test` runs the tests.
+# Both set up a virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test check lint types bench fmt clean sample
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/callshift staff data/forecast.csv --out callshift-out/staffing.csv
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check callshift tests benchmarks
+	$(BIN)/ruff format --check callshift tests benchmarks
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+check: lint types test
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+fmt: $(STAMP)
+	$(BIN)/ruff format callshift tests benchmarks
+	$(BIN)/ruff check --fix callshift tests benchmarks
+
+# Regenerate data/forecast.csv from callshift.sample (a test checks they agree).
+sample: $(STAMP)
+	$(BIN)/python -c "from callshift.sample import sample_files; \
+	open('data/forecast.csv', 'w').write(sample_files()['forecast.csv'])"
+
+clean:
+	rm -rf $(VENV) callshift-out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

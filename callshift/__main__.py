@@ -1,0 +1,3 @@
+from callshift.cli import main
+
+main()

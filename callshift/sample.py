@@ -1,0 +1,111 @@
+"""Small sample inputs for `callshift init` and the demo: a week of a 24/7 help line.
+
+The forecast is made, not measured: a telco help line in Jakarta, 15-minute intervals,
+a morning peak and an evening peak, quieter weekends and Christmas Day, a few calls all
+night. It is deterministic (fixed seed), and `data/forecast.csv` is this output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SAMPLE_START = "2026-12-21"  # a Monday; Christmas Day falls on the Friday
+SAMPLE_DAYS = 7
+SAMPLE_INTERVAL_MINUTES = 15
+SAMPLE_AGENTS = 70
+
+CONFIG_TEMPLATE = """\
+# callshift.toml: settings for `callshift staff` and `callshift plan`.
+# Every key has a default; delete a line to go back to it.
+
+[staffing]
+# Fraction of all offered calls answered within answer_seconds (80/20 is the usual target).
+service_level = 0.80
+answer_seconds = 20
+# Upper limit on the fraction of paid phone time an agent spends on calls.
+max_occupancy = 0.85
+# Fraction of scheduled time lost to breaks, coaching, absence and other off-phone work.
+# Published contact-center benchmarks average 27-35%.
+shrinkage = 0.30
+# Optional: average speed of answer limit in seconds.
+# asa_seconds = 30
+# Optional, Erlang A only (forecast has patience_seconds): abandonment rate limit.
+# max_abandon_rate = 0.05
+# Floor of agents on the phones in any interval that has calls.
+min_agents = 0
+"""
+
+
+def _daily_shape(hours: np.ndarray) -> np.ndarray:
+    """Calls per 15 minutes over a weekday: night floor, morning and evening peaks."""
+    morning = 46.0 * np.exp(-0.5 * ((hours - 10.5) / 2.2) ** 2)
+    afternoon = 30.0 * np.exp(-0.5 * ((hours - 14.5) / 2.0) ** 2)
+    evening = 34.0 * np.exp(-0.5 * ((hours - 20.0) / 1.8) ** 2)
+    return 3.0 + morning + afternoon + evening
+
+
+def sample_forecast(seed: int = 20261221) -> pd.DataFrame:
+    """The sample forecast: `interval_start,calls,aht_seconds` for one week."""
+    rng = np.random.default_rng(seed)
+    starts = pd.date_range(
+        SAMPLE_START,
+        periods=SAMPLE_DAYS * 24 * 60 // SAMPLE_INTERVAL_MINUTES,
+        freq=f"{SAMPLE_INTERVAL_MINUTES}min",
+    )
+    hours = starts.hour.to_numpy() + starts.minute.to_numpy() / 60.0
+    day_factor = np.select(
+        [starts.strftime("%m-%d") == "12-25", starts.day_of_week.to_numpy() >= 5],
+        [0.6, 0.8],
+        1.0,
+    )
+    mean_calls = _daily_shape(hours) * day_factor
+    calls = rng.poisson(mean_calls)
+    night = (hours < 6) | (hours >= 22)
+    aht = np.where(night, 330.0, 285.0) + rng.normal(0.0, 10.0, size=len(starts)).round()
+    return pd.DataFrame(
+        {
+            "interval_start": starts.strftime("%Y-%m-%d %H:%M"),
+            "calls": calls,
+            "aht_seconds": aht.round().astype(int),
+        }
+    )
+
+
+def sample_agents(count: int = SAMPLE_AGENTS) -> pd.DataFrame:
+    """Named agents: mostly full-time, some part-time, a few who may not work nights."""
+    ids = [f"AG{i:03d}" for i in range(1, count + 1)]
+    first = ["Ayu", "Budi", "Citra", "Dewi", "Eko", "Fajar", "Gita", "Hadi", "Indah", "Joko"]
+    last = ["Santoso", "Wijaya", "Lestari", "Pratama", "Kusuma", "Hidayat", "Saputra"]
+    names = [f"{first[i % len(first)]} {last[i % len(last)]}" for i in range(count)]
+    contract = [30 if i % 10 == 9 else 40 for i in range(count)]
+    night_ok = ["false" if i % 8 == 3 else "true" for i in range(count)]
+    return pd.DataFrame(
+        {"agent_id": ids, "name": names, "contract_hours": contract, "night_ok": night_ok}
+    )
+
+
+def sample_leave() -> pd.DataFrame:
+    """A few days of annual leave and one sick day in the sample week."""
+    return pd.DataFrame(
+        {
+            "agent_id": ["AG004", "AG011", "AG023"],
+            "date": ["2026-12-24", "2026-12-21", "2026-12-22"],
+            "end_date": ["2026-12-26", "2026-12-23", ""],
+            "reason": ["annual leave", "annual leave", "sick"],
+        }
+    )
+
+
+def sample_files() -> dict[str, str]:
+    """File name → text of everything `callshift init` writes."""
+
+    def csv(frame: pd.DataFrame) -> str:
+        return str(frame.to_csv(index=False, lineterminator="\n"))
+
+    return {
+        "callshift.toml": CONFIG_TEMPLATE,
+        "forecast.csv": csv(sample_forecast()),
+        "agents.csv": csv(sample_agents()),
+        "leave.csv": csv(sample_leave()),
+    }

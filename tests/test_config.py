@@ -1,0 +1,96 @@
+"""Settings: defaults, the commented template, and every way a config file can be wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callshift.config import Config, StaffingSettings, load_config
+from callshift.errors import InputError
+from callshift.sample import CONFIG_TEMPLATE
+
+
+def test_defaults_are_the_published_ones() -> None:
+    s = Config().staffing
+    assert (s.service_level, s.answer_seconds, s.max_occupancy, s.shrinkage) == (
+        0.80,
+        20.0,
+        0.85,
+        0.30,
+    )
+
+
+def test_template_written_by_init_states_the_defaults() -> None:
+    assert Config.from_toml(CONFIG_TEMPLATE, source="x.toml").staffing == StaffingSettings()
+
+
+def test_keys_override_defaults_and_ints_become_floats(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[staffing]\nservice_level = 0.9\nanswer_seconds = 30\nasa_seconds = 15\n")
+    config = Config.from_file(path)
+    assert config.staffing.service_level == 0.9
+    assert config.staffing.answer_seconds == 30.0
+    assert config.staffing.asa_seconds == 15.0
+    assert config.staffing.shrinkage == 0.30
+    assert config.source == str(path)
+
+
+def test_load_config_picks_up_callshift_toml_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None) == Config()
+    (tmp_path / "callshift.toml").write_text("[staffing]\nshrinkage = 0.25\n")
+    assert load_config(None).staffing.shrinkage == 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[staffing]\nshrinkage = 0.3\nservice_levl = 0.9\n",
+            "c.toml:3:1: unknown key 'service_levl' in [staffing] (did you mean 'service_level'?)",
+        ),
+        (
+            "[stafing]\nshrinkage = 0.3\n",
+            "c.toml:1:2: unknown section [stafing] (did you mean 'staffing'?)",
+        ),
+        (
+            '[staffing]\n  shrinkage = "thirty"\n',
+            "c.toml:2:3: shrinkage must be a number, not 'thirty'",
+        ),
+        (
+            "[staffing]\nmin_agents = 1.5\n",
+            "c.toml:2:1: min_agents must be a whole number, not 1.5",
+        ),
+        (
+            "[staffing]\nservice_level = true\n",
+            "c.toml:2:1: service_level must be a number, not True",
+        ),
+        (
+            "[staffing]\nservice_level = 80\n",
+            "c.toml:2:1: [staffing] service_level must be a fraction between 0 and 1, e.g. 0.8",
+        ),
+        (
+            "[staffing]\nshrinkage = 1.0\n",
+            "c.toml:2:1: [staffing] shrinkage must be a fraction in [0, 1), e.g. 0.30",
+        ),
+        (
+            "[staffing\n",
+            "c.toml:1:10: not valid TOML: Expected ']' at the end of a table declaration",
+        ),
+        ("staffing = 3\n", "c.toml:1:1: staffing must be a [staffing] section"),
+    ],
+)
+def test_bad_config_names_file_line_and_column(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        Config.from_file(path)
+    assert str(caught.value) == str(tmp_path / message)
+
+
+def test_missing_config_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"config file not found \(run `callshift init`"):
+        Config.from_file(tmp_path / "nope.toml")
