@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job on the bundled sample week: staffing, then a roster of the sample team.
 demo: $(STAMP)
-	$(BIN)/callshift staff data/forecast.csv --out callshift-out/staffing.csv
+	$(BIN)/callshift plan data/forecast.csv --agents data/agents.csv --leave data/leave.csv \
+		--time-limit 30 --out callshift-out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -39,10 +41,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff format callshift tests benchmarks
 	$(BIN)/ruff check --fix callshift tests benchmarks
 
-# Regenerate data/forecast.csv from callshift.sample (a test checks they agree).
+# Regenerate data/*.csv from callshift.sample (a test checks they agree).
 sample: $(STAMP)
 	$(BIN)/python -c "from callshift.sample import sample_files; \
-	open('data/forecast.csv', 'w').write(sample_files()['forecast.csv'])"
+	[open('data/' + n, 'w').write(t) for n, t in sample_files().items() if n.endswith('.csv')]"
 
 clean:
 	rm -rf $(VENV) callshift-out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,18 +8,34 @@ a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from callshift import __version__
-from callshift.config import load_config
+from callshift.agents import read_agents, read_leave
+from callshift.config import Config, load_config
 from callshift.errors import CallshiftError, InputError
 from callshift.forecast import read_forecast
-from callshift.report import atomic_writer, staffing_table, write_staffing_csv
+from callshift.plan import make_plan
+from callshift.report import (
+    atomic_writer,
+    coverage_totals,
+    default_out_dir,
+    plan_table,
+    staffing_table,
+    summary,
+    write_plan,
+    write_staffing_csv,
+)
+from callshift.roster.check import check_roster, read_roster
+from callshift.roster.solve import Progress
 from callshift.sample import sample_files
 from callshift.staffing import compute_staffing
 
@@ -99,6 +115,194 @@ def staff(
     console.print(f"Wrote {written}")
 
 
+class _ProgressView:
+    """Solver progress: a live line on a terminal, timestamped log lines otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.live = console.is_terminal and not quiet
+        self.status: Any = None
+        self.last_logged = -1e9
+        self.last_phase = ""
+
+    def __enter__(self) -> _ProgressView:
+        if self.live:
+            self.status = console.status("solving…")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def __call__(self, progress: Progress) -> None:
+        if self.quiet:
+            return
+        text = _progress_text(progress)
+        if self.status is not None:
+            self.status.update(text)
+            return
+        now = time.monotonic()
+        if progress.phase != self.last_phase or now - self.last_logged >= 5:
+            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            typer.echo(f"{stamp} {text}")
+            self.last_logged, self.last_phase = now, progress.phase
+
+
+def _progress_text(progress: Progress) -> str:
+    parts = [f"{progress.phase}: {progress.elapsed_seconds:6.1f} s"]
+    if progress.objective is not None:
+        parts.append(f"best {progress.objective:,.0f}")
+    if progress.best_bound is not None:
+        parts.append(f"bound {progress.best_bound:,.0f}")
+    if progress.gap is not None:
+        parts.append(f"gap {progress.gap:.2%}")
+    return ", ".join(parts)
+
+
+@app.command()
+def plan(
+    forecast: Annotated[Path, typer.Argument(help="Forecast CSV.")],
+    agents: Annotated[
+        Path | None, typer.Option("--agents", help="agents.csv; without it the team is sized.")
+    ] = None,
+    leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv: days off.")] = None,
+    config: ConfigOption = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: forecast's).")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Days to roster.")] = 7,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: callshift-out/<start date>)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Solver random seed.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Solver threads (default: all cores).")
+    ] = None,
+    max_agents: Annotated[
+        int, typer.Option("--max-agents", help="Largest team to size without --agents.")
+    ] = 500,
+    quiet: QuietOption = False,
+) -> None:
+    """Staffing, then a roster of named agents for --days days: the main job."""
+    with _user_errors():
+        settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
+        with _ProgressView(quiet) as view:
+            result = make_plan(
+                forecast,
+                settings,
+                agents_path=agents,
+                leave_path=leave,
+                start=_parse_date(start, "--start"),
+                days=days,
+                max_agents=max_agents,
+                on_progress=view,
+            )
+        folder = out or default_out_dir(result)
+        written = write_plan(result, folder)
+    _warn(result.warnings, quiet)
+    if quiet:
+        return
+    console.print(plan_table(result))
+    facts = summary(result)
+    team = f"{facts['agents']} agents"
+    if result.sized:
+        team += f" (sized; lower bound {facts['team_lower_bound']})"
+    level = facts["predicted_service_level"]
+    console.print(
+        f"{team}; solver {facts['solver_status']} in {facts['solve_seconds']:.1f} s"
+        + (f", gap {facts['gap']:.2%}" if facts["gap"] is not None else "")
+        + f"; shortfall {facts['shortfall_agent_hours']:g} agent-hours in "
+        f"{facts['shortfall_intervals']} intervals"
+        + (f"; predicted service level {level:.1%}" if level is not None else "")
+    )
+    if "note" in facts:
+        console.print(f"Note: {facts['note']}")
+    console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
+
+
+@app.command()
+def check(
+    roster: Annotated[Path, typer.Argument(help="roster.csv to verify.")],
+    forecast: Annotated[Path, typer.Option("--forecast", help="Forecast CSV.")],
+    agents: Annotated[Path | None, typer.Option("--agents", help="agents.csv.")] = None,
+    leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv.")] = None,
+    config: ConfigOption = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day (default: the roster's first).")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Days (default: through the roster's last).")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Re-verify every hard rule of a roster and recompute its coverage (exit 1 if broken)."""
+    with _user_errors():
+        settings = load_config(config)
+        rows = read_roster(roster)
+        team = read_agents(agents) if agents is not None else None
+        ids = [a.agent_id for a in team] if team is not None else None
+        absences = read_leave(leave, ids) if leave is not None else ()
+        data = read_forecast(forecast)
+        first = _parse_date(start, "--start") or min((r.date for r in rows), default=None)
+        if first is None:
+            raise InputError("the roster has no shifts", path=roster)
+        span = days or (max(r.date for r in rows) - first).days + 1
+        report = check_roster(
+            rows,
+            agents=team,
+            leave=absences,
+            config=settings,
+            forecast=data,
+            start=first,
+            days=span,
+        )
+    for violation in report.violations:
+        typer.echo(f"{violation.rule_id}: {violation.message}", err=True)
+    if not quiet:
+        totals = coverage_totals(report.coverage, data.interval_minutes)
+        console.print(
+            f"{len(rows)} shifts, {first} + {span} days; required {totals['required']:g} "
+            f"agent-hours, scheduled {totals['scheduled']:g}, short {totals['shortfall']:g} "
+            f"in {totals['short_intervals']} intervals"
+        )
+        if report.ok:
+            console.print("Every hard rule holds.")
+        else:
+            console.print(f"{len(report.violations)} hard-rule violations (listed above).")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _parse_date(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def _with_solver_flags(
+    config: Config, time_limit: float | None, seed: int | None, workers: int | None
+) -> Config:
+    solver = config.solver
+    try:
+        solver = replace(
+            solver,
+            time_limit_seconds=solver.time_limit_seconds if time_limit is None else time_limit,
+            seed=solver.seed if seed is None else seed,
+            workers=solver.workers if workers is None else workers,
+        )
+    except ValueError as exc:
+        raise InputError(f"bad solver option: {exc}") from None
+    return replace(config, solver=solver)
+
+
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to write into.")] = Path("."),
@@ -121,7 +325,10 @@ def init(
                 handle.write(text)
     for name in files:
         console.print(f"Wrote {directory / name}")
-    console.print(f"Next: callshift staff {directory / 'forecast.csv'}")
+    console.print(
+        f"Next: callshift plan {directory / 'forecast.csv'} --agents {directory / 'agents.csv'} "
+        f"--leave {directory / 'leave.csv'} --config {directory / 'callshift.toml'}"
+    )
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -51,11 +51,109 @@ class StaffingSettings:
         )
 
 
+def parse_clock(text: str, key: str) -> int:
+    """Minutes after midnight of an `HH:MM` time of day (00:00 to 23:59)."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"{key} must be a time of day HH:MM, e.g. 07:00, not {text!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    """A shift template as configured. With ``latest_start`` it is flexible: one template
+    per start from ``start`` to ``latest_start`` every ``step_minutes``."""
+
+    code: str
+    name: str = ""
+    start: str = "07:00"
+    length_hours: float = 8.0
+    break_minutes: int = 0
+    latest_start: str | None = None
+    step_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,7}", self.code):
+            raise ValueError(
+                f"code must be 1-8 letters or digits starting with a letter, not {self.code!r}"
+            )
+        if self.code.upper() in ("OFF", "LEAVE"):
+            raise ValueError(f"code {self.code!r} is reserved for days off and leave")
+        parse_clock(self.start, "start")
+        if not 0 < self.length_hours <= 24:
+            raise ValueError(
+                f"length_hours must be more than 0 and at most 24, not {self.length_hours:g}"
+            )
+        if (self.length_hours * 60) % 1:
+            raise ValueError("length_hours must be a whole number of minutes")
+        if not 0 <= self.break_minutes < self.length_hours * 60:
+            raise ValueError("break_minutes must be >= 0 and shorter than the shift")
+        if self.latest_start is not None:
+            if parse_clock(self.latest_start, "latest_start") < parse_clock(self.start, "start"):
+                raise ValueError("latest_start must not be before start (same day)")
+            if self.step_minutes <= 0:
+                raise ValueError("step_minutes must be > 0")
+
+
+DEFAULT_SHIFTS: tuple[ShiftSpec, ...] = (
+    ShiftSpec("P", "Pagi", "07:00"),
+    ShiftSpec("S", "Siang", "15:00"),
+    ShiftSpec("M", "Malam", "23:00"),
+    ShiftSpec("D", "Day", "09:00", latest_start="13:00", step_minutes=120),
+)
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Hard rules of the roster. Each is one ``add_<rule_id>`` in the model, one
+    ``check_<rule_id>`` in the checker, and a key here."""
+
+    max_shifts_per_day: int = 1
+    min_rest_hours: float = 11.0
+    max_consecutive_days: int = 6
+    weekly_rest_days: int = 2
+    contract_hours: float = 40.0
+    night_start: str = "23:00"
+    night_end: str = "05:00"
+
+    def __post_init__(self) -> None:
+        if self.max_shifts_per_day < 1:
+            raise ValueError("max_shifts_per_day must be >= 1")
+        if not 0 <= self.min_rest_hours <= 48:
+            raise ValueError("min_rest_hours must be between 0 and 48")
+        if not 1 <= self.max_consecutive_days <= 31:
+            raise ValueError("max_consecutive_days must be between 1 and 31")
+        if not 0 <= self.weekly_rest_days <= 7:
+            raise ValueError("weekly_rest_days must be between 0 and 7")
+        if not 0 < self.contract_hours <= 84:
+            raise ValueError("contract_hours must be more than 0 and at most 84")
+        if parse_clock(self.night_start, "night_start") == parse_clock(self.night_end, "night_end"):
+            raise ValueError("night_start and night_end must differ")
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """CP-SAT limits. ``workers = 0`` uses every core."""
+
+    time_limit_seconds: float = 60.0
+    workers: int = 0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.time_limit_seconds <= 0:
+            raise ValueError("time_limit_seconds must be > 0")
+        if self.workers < 0:
+            raise ValueError("workers must be >= 0 (0 = all cores)")
+
+
 @dataclass(frozen=True)
 class Config:
     """All settings of a run. ``source`` is the file they came from, if any."""
 
     staffing: StaffingSettings = field(default_factory=StaffingSettings)
+    rules: RuleSettings = field(default_factory=RuleSettings)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    shifts: tuple[ShiftSpec, ...] = DEFAULT_SHIFTS
     source: str | None = None
 
     @classmethod
@@ -84,11 +182,17 @@ class Config:
                 f"not valid TOML: {message}", path=source, line=line, column=column
             ) from None
         sections: dict[str, Any] = {}
+        where = _Locator(text, source)
         for name, value in data.items():
-            where = _Locator(text, source)
+            if name == "shifts":
+                sections[name] = _build_shifts(value, where)
+                continue
             if name not in _SECTIONS:
                 raise where.error(
-                    None, name, f"unknown section [{name}]", _did_you_mean(name, _SECTIONS)
+                    None,
+                    name,
+                    f"unknown section [{name}]",
+                    _did_you_mean(name, [*_SECTIONS, "shifts"]),
                 )
             if not isinstance(value, dict):
                 raise where.error(None, name, f"{name} must be a [{name}] section")
@@ -105,7 +209,11 @@ def load_config(path: str | Path | None) -> Config:
     return Config()
 
 
-_SECTIONS: dict[str, type] = {"staffing": StaffingSettings}
+_SECTIONS: dict[str, type] = {
+    "staffing": StaffingSettings,
+    "rules": RuleSettings,
+    "solver": SolverSettings,
+}
 
 
 class _Locator:
@@ -115,14 +223,19 @@ class _Locator:
         self.lines = text.splitlines()
         self.source = source
 
-    def position(self, section: str | None, key: str) -> tuple[int | None, int | None]:
+    def position(
+        self, section: str | None, key: str, occurrence: int = 0
+    ) -> tuple[int | None, int | None]:
+        """Line and column of ``key`` in the ``occurrence``-th table named ``section``."""
         in_section = section is None
+        seen = -1
         for number, line in enumerate(self.lines, start=1):
-            header = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
+            header = re.match(r"\s*\[\[?\s*([^\]\[]+?)\s*\]", line)
             if header:
                 if section is None and header.group(1) == key:
                     return number, line.index(key) + 1
-                in_section = header.group(1) == section
+                seen += header.group(1) == section
+                in_section = header.group(1) == section and seen == occurrence
                 continue
             match = re.match(rf"(\s*){re.escape(key)}\s*=", line)
             if in_section and match:
@@ -130,30 +243,60 @@ class _Locator:
         return None, None
 
     def error(
-        self, section: str | None, key: str, message: str, hint: str | None = None
+        self,
+        section: str | None,
+        key: str,
+        message: str,
+        hint: str | None = None,
+        occurrence: int = 0,
     ) -> InputError:
-        line, column = self.position(section, key)
+        line, column = self.position(section, key, occurrence)
         return InputError(message, path=self.source, line=line, column=column, hint=hint)
 
 
-def _build(kind: type, values: dict[str, Any], section: str, where: _Locator) -> Any:
+def _build(
+    kind: type, values: dict[str, Any], section: str, where: _Locator, occurrence: int = 0
+) -> Any:
     hints = get_type_hints(kind)
     known = [f.name for f in fields(kind)]
     checked: dict[str, Any] = {}
+    label = f"[[{section}]]" if section == "shifts" else f"[{section}]"
     for key, value in values.items():
         if key not in known:
             raise where.error(
-                section, key, f"unknown key {key!r} in [{section}]", _did_you_mean(key, known)
+                section,
+                key,
+                f"unknown key {key!r} in {label}",
+                _did_you_mean(key, known),
+                occurrence,
             )
-        checked[key] = _check_type(hints[key], value, section, key, where)
+        checked[key] = _check_type(hints[key], value, section, key, where, occurrence)
+    missing = [f.name for f in fields(kind) if f.name not in checked and f.default is MISSING]
+    if missing:
+        raise where.error(
+            None, section, f"{label} number {occurrence + 1} lacks {', '.join(missing)}"
+        )
     try:
         return kind(**checked)
     except ValueError as exc:
         key = next((k for k in checked if str(exc).startswith(k)), next(iter(checked), section))
-        raise where.error(section, key, f"[{section}] {exc}") from None
+        raise where.error(section, key, f"{label} {exc}", occurrence=occurrence) from None
 
 
-def _check_type(hint: Any, value: Any, section: str, key: str, where: _Locator) -> Any:
+def _build_shifts(value: Any, where: _Locator) -> tuple[ShiftSpec, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise where.error(None, "shifts", "shifts must be [[shifts]] tables")
+    specs = tuple(_build(ShiftSpec, v, "shifts", where, i) for i, v in enumerate(value))
+    codes = [spec.code for spec in specs]
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            raise where.error("shifts", "code", f"shift code {code!r} used twice", occurrence=i)
+    return specs
+
+
+def _check_type(
+    hint: Any, value: Any, section: str, key: str, where: _Locator, occurrence: int = 0
+) -> Any:
     allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     for kind in allowed:
         if kind is type(None):
@@ -165,7 +308,7 @@ def _check_type(hint: Any, value: Any, section: str, key: str, where: _Locator) 
         if kind is not float and kind is not int and isinstance(value, kind):
             return value
     names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in allowed if k is not type(None))
-    raise where.error(section, key, f"{key} must be {names}, not {value!r}")
+    raise where.error(section, key, f"{key} must be {names}, not {value!r}", occurrence=occurrence)
 
 
 _TYPE_NAMES = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"}

@@ -7,15 +7,18 @@ reader (a spreadsheet, the next cron job) never sees half a file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 from rich.table import Table
 
+from callshift.plan import Plan, agent_stats, grid_frame, unreachable_hours
 from callshift.staffing import Staffing
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
@@ -94,3 +97,150 @@ def staffing_table(staffing: Staffing) -> Table:
             f"{row['agent_hours']:,.1f}",
         )
     return table
+
+
+# --------------------------------------------------------------------------- plan outputs
+
+PLAN_FILES = ("staffing.csv", "roster.csv", "roster_grid.csv", "coverage.csv", "summary.json")
+
+
+def coverage_frame(plan: Plan) -> pd.DataFrame:
+    frame = plan.check.coverage.copy()
+    frame["interval_start"] = frame["interval_start"].dt.strftime(TIMESTAMP_FORMAT)
+    frame["service_level"] = [format_number(v, 4) for v in frame["service_level"]]
+    return frame
+
+
+def summary(plan: Plan) -> dict[str, Any]:
+    """summary.json: the run at a glance, per-agent counts included."""
+    coverage = plan.check.coverage
+    hours = plan.problem.interval_minutes / 60
+    calls = plan.staffing.table.set_index("interval_start")["calls"]
+    weights = calls.reindex(coverage["interval_start"]).fillna(0.0).to_numpy()
+    levels = coverage["service_level"].to_numpy(dtype=float)
+    busy = weights > 0
+    predicted = (
+        float(np.average(np.nan_to_num(levels[busy]), weights=weights[busy]))
+        if busy.any()
+        else None
+    )
+    solution = plan.solution
+    stats = agent_stats(plan)
+    short = coverage["shortfall"].to_numpy()
+    waiting = unreachable_hours(plan)
+    result: dict[str, Any] = {
+        "start": plan.problem.start.isoformat(),
+        "days": plan.problem.days,
+        "interval_minutes": plan.problem.interval_minutes,
+        "agents": len(plan.problem.agents),
+        "team_sized": plan.sized,
+        "team_lower_bound": solution.lower_bound_agents,
+        "solver_status": solution.status,
+        "objective": solution.objective,
+        "best_bound": solution.best_bound,
+        "gap": solution.gap,
+        "solve_seconds": round(solution.solve_seconds, 3),
+        "shortfall_agent_hours": float(short.sum() * hours),
+        "shortfall_intervals": int((short > 0).sum()),
+        "shortfall_waiting_on_previous_period_agent_hours": waiting,
+        "scheduled_agent_hours": float(coverage["scheduled"].sum() * hours),
+        "required_agent_hours": float(coverage["required"].sum() * hours),
+        "paid_hours": float(plan.roster["paid_hours"].sum()),
+        "predicted_service_level": predicted,
+        "hard_rules_hold": plan.check.ok,
+        "per_agent": [
+            {
+                "agent_id": str(row["agent_id"]),
+                "hours": float(row["hours"]),
+                "shifts": int(row["shifts"]),
+                "nights": int(row["nights"]),
+                "weekend_days": int(row["weekend_days"]),
+                "holidays": int(row["holidays"]),
+            }
+            for row in stats.to_dict("records")
+        ],
+    }
+    if waiting > 0:
+        result["note"] = (
+            f"{waiting:g} agent-hours short at the start of the first day wait on the previous "
+            "period's roster (its night shift covers them)"
+        )
+    return result
+
+
+def default_out_dir(plan: Plan) -> Path:
+    return Path("callshift-out") / plan.problem.start.isoformat()
+
+
+def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
+    """Every plan output into ``out_dir``: all written to temporary files first, then each
+    renamed into place, so a failure leaves no half-written file."""
+    out = Path(out_dir)
+    texts = {
+        "staffing.csv": staffing_frame(plan.staffing).to_csv(index=False, lineterminator="\n"),
+        "roster.csv": _roster_csv(plan.roster),
+        "roster_grid.csv": grid_frame(plan).to_csv(index=False, lineterminator="\n"),
+        "coverage.csv": coverage_frame(plan).to_csv(index=False, lineterminator="\n"),
+        "summary.json": json.dumps(summary(plan), indent=2) + "\n",
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, text in texts.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.append((tmp, out / name))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    return [target for _, target in staged]
+
+
+def _roster_csv(roster: pd.DataFrame) -> str:
+    frame = roster.copy()
+    frame["paid_hours"] = [format_number(v, 2) for v in frame["paid_hours"]]
+    frame["night"] = frame["night"].map({True: "true", False: "false"})
+    return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def plan_table(plan: Plan) -> Table:
+    """Per day: required and scheduled agent-hours, shortfall, shifts by type."""
+    coverage = plan.check.coverage.assign(date=plan.check.coverage["interval_start"].dt.date)
+    hours = plan.problem.interval_minutes / 60
+    daily = coverage.groupby("date").agg(
+        required=("required", "sum"), scheduled=("scheduled", "sum"), short=("shortfall", "sum")
+    )
+    shifts = plan.roster.groupby("date").size()
+    nights = plan.roster[plan.roster["night"]].groupby("date").size()
+    table = Table(title=f"Roster: {len(plan.problem.agents)} agents, {plan.problem.days} days")
+    for name in ("day", "shifts", "nights", "required h", "scheduled h", "short h"):
+        table.add_column(name, justify="left" if name == "day" else "right")
+    for day, row in daily.iterrows():
+        key = pd.Timestamp(str(day)).strftime("%Y-%m-%d")
+        table.add_row(
+            f"{pd.Timestamp(str(day)):%a %Y-%m-%d}",
+            str(int(shifts.get(key, 0))),
+            str(int(nights.get(key, 0))),
+            f"{row['required'] * hours:,.1f}",
+            f"{row['scheduled'] * hours:,.1f}",
+            f"{row['short'] * hours:,.1f}",
+        )
+    return table
+
+
+def coverage_totals(coverage: pd.DataFrame, interval_minutes: int) -> dict[str, float]:
+    """Required, scheduled and short agent-hours, and the count of short intervals."""
+    hours = interval_minutes / 60
+    return {
+        "required": float(coverage["required"].sum() * hours),
+        "scheduled": float(coverage["scheduled"].sum() * hours),
+        "shortfall": float(coverage["shortfall"].sum() * hours),
+        "short_intervals": int((coverage["shortfall"] > 0).sum()),
+    }

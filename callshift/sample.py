@@ -13,7 +13,7 @@ import pandas as pd
 SAMPLE_START = "2026-12-21"  # a Monday; Christmas Day falls on the Friday
 SAMPLE_DAYS = 7
 SAMPLE_INTERVAL_MINUTES = 15
-SAMPLE_AGENTS = 70
+SAMPLE_AGENTS = 76
 
 CONFIG_TEMPLATE = """\
 # callshift.toml: settings for `callshift staff` and `callshift plan`.
@@ -34,15 +34,67 @@ shrinkage = 0.30
 # max_abandon_rate = 0.05
 # Floor of agents on the phones in any interval that has calls.
 min_agents = 0
+
+[rules]
+# Hard rules: a roster that breaks one is never written.
+max_shifts_per_day = 1
+# Company policy: Indonesian law sets no minimum rest between shifts; the EU sets 11 h.
+min_rest_hours = 11
+max_consecutive_days = 6
+# Days off in every 7-day block counted from the start (5 x 8 h week: 2; 6 x 7 h week: 1).
+weekly_rest_days = 2
+# Paid hours per 7-day block for agents whose agents.csv row gives no contract_hours.
+contract_hours = 40
+# A shift that overlaps this window is a night shift (only for agents with night_ok).
+night_start = "23:00"
+night_end = "05:00"
+
+[solver]
+time_limit_seconds = 60
+# 0 uses every core; 1 with a fixed seed gives the same roster for the same inputs.
+workers = 0
+seed = 0
+
+# Shift templates. Giving any [[shifts]] replaces this whole list.
+# A template with latest_start is flexible: one start every step_minutes.
+[[shifts]]
+code = "P"
+name = "Pagi"
+start = "07:00"
+length_hours = 8
+break_minutes = 0
+
+[[shifts]]
+code = "S"
+name = "Siang"
+start = "15:00"
+length_hours = 8
+break_minutes = 0
+
+[[shifts]]
+code = "M"
+name = "Malam"
+start = "23:00"
+length_hours = 8
+break_minutes = 0
+
+[[shifts]]
+code = "D"
+name = "Day"
+start = "09:00"
+latest_start = "13:00"
+step_minutes = 120
+length_hours = 8
+break_minutes = 0
 """
 
 
 def _daily_shape(hours: np.ndarray) -> np.ndarray:
     """Calls per 15 minutes over a weekday: night floor, morning and evening peaks."""
-    morning = 46.0 * np.exp(-0.5 * ((hours - 10.5) / 2.2) ** 2)
-    afternoon = 30.0 * np.exp(-0.5 * ((hours - 14.5) / 2.0) ** 2)
-    evening = 34.0 * np.exp(-0.5 * ((hours - 20.0) / 1.8) ** 2)
-    return 3.0 + morning + afternoon + evening
+    morning = 28.0 * np.exp(-0.5 * ((hours - 10.5) / 2.2) ** 2)
+    afternoon = 18.0 * np.exp(-0.5 * ((hours - 14.5) / 2.0) ** 2)
+    evening = 20.0 * np.exp(-0.5 * ((hours - 20.0) / 1.8) ** 2)
+    return 2.0 + morning + afternoon + evening
 
 
 def sample_forecast(seed: int = 20261221) -> pd.DataFrame:

@@ -97,9 +97,10 @@ def test_init_writes_samples_that_staff_can_read(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", str(tmp_path / "site"), "--force"]).exit_code == 0
 
 
-def test_bundled_sample_is_what_the_generator_makes() -> None:
-    bundled = (Path(__file__).parents[1] / "data" / "forecast.csv").read_text()
-    assert bundled == sample_files()["forecast.csv"], "run `make sample` to regenerate"
+@pytest.mark.parametrize("name", ["forecast.csv", "agents.csv", "leave.csv"])
+def test_bundled_sample_is_what_the_generator_makes(name: str) -> None:
+    bundled = (Path(__file__).parents[1] / "data" / name).read_text()
+    assert bundled == sample_files()[name], "run `make sample` to regenerate"
 
 
 def test_unknown_flag_is_a_usage_error_with_exit_2(tmp_path: Path) -> None:

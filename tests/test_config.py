@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from callshift.config import Config, StaffingSettings, load_config
+from callshift.config import Config, load_config
 from callshift.errors import InputError
 from callshift.sample import CONFIG_TEMPLATE
 
@@ -22,7 +23,7 @@ def test_defaults_are_the_published_ones() -> None:
 
 
 def test_template_written_by_init_states_the_defaults() -> None:
-    assert Config.from_toml(CONFIG_TEMPLATE, source="x.toml").staffing == StaffingSettings()
+    assert Config.from_toml(CONFIG_TEMPLATE, source="x.toml") == replace(Config(), source="x.toml")
 
 
 def test_keys_override_defaults_and_ints_become_floats(tmp_path: Path) -> None:
@@ -94,3 +95,52 @@ def test_bad_config_names_file_line_and_column(tmp_path: Path, text: str, messag
 def test_missing_config_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"config file not found \(run `callshift init`"):
         Config.from_file(tmp_path / "nope.toml")
+
+
+def test_shift_templates_replace_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[shifts]]\ncode = "E"\nstart = "06:00"\nlength_hours = 9\nbreak_minutes = 60\n'
+        '[[shifts]]\ncode = "F"\nstart = "08:00"\nlatest_start = "10:00"\nstep_minutes = 30\n'
+    )
+    shifts = Config.from_file(path).shifts
+    assert [s.code for s in shifts] == ["E", "F"]
+    assert shifts[0].length_hours == 9.0 and shifts[0].break_minutes == 60
+    assert shifts[1].latest_start == "10:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[shifts]]\ncode = "P"\nstart = "07:00"\n[[shifts]]\ncode = "L"\nlength_hours = 25\n',
+            "c.toml:6:1: [[shifts]] length_hours must be more than 0 and at most 24, not 25",
+        ),
+        (
+            '[[shifts]]\ncode = "P"\n[[shifts]]\ncode = "P"\nstart = "08:00"\n',
+            "c.toml:4:1: shift code 'P' used twice",
+        ),
+        (
+            '[[shifts]]\ncode = "P"\nstart = "7am"\n',
+            "c.toml:3:1: [[shifts]] start must be a time of day HH:MM, e.g. 07:00, not '7am'",
+        ),
+        (
+            '[[shifts]]\ncode = "P"\nlenght_hours = 8\n',
+            "c.toml:3:1: unknown key 'lenght_hours' in [[shifts]] (did you mean 'length_hours'?)",
+        ),
+        (
+            "[rules]\nmin_rest_hours = -1\n",
+            "c.toml:2:1: [rules] min_rest_hours must be between 0 and 48",
+        ),
+        (
+            "[solver]\ntime_limit_seconds = 0\n",
+            "c.toml:2:1: [solver] time_limit_seconds must be > 0",
+        ),
+    ],
+)
+def test_bad_rules_and_shifts_name_the_place(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        Config.from_file(path)
+    assert str(caught.value) == str(tmp_path / message)

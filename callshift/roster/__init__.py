@@ -1,0 +1,1 @@
+"""Rostering: problem data, the CP-SAT model, solving, and an independent checker."""

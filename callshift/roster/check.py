@@ -1,0 +1,826 @@
+"""An independent re-check of a roster: every hard rule, and the coverage it gives.
+
+Shares no code with the solver's model (``callshift.shifts``, ``callshift.roster.model``), so
+it can catch the model's mistakes. It works only from the real datetimes of the roster rows,
+never from template or day indices, and it recomputes the night flag instead of trusting the
+file. ``read_roster`` is the only parser of ``roster.csv``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from callshift.agents import Agent, Leave, leave_days
+from callshift.config import Config, RuleSettings, ShiftSpec, parse_clock
+from callshift.erlang import erlang_a_metrics, erlang_c_metrics
+from callshift.errors import InputError
+from callshift.forecast import Forecast
+from callshift.staffing import compute_staffing
+
+ROSTER_COLUMNS = ("agent_id", "date", "shift", "start", "end", "paid_hours", "night", "holiday")
+COVERAGE_COLUMNS = ("interval_start", "required", "scheduled", "shortfall", "service_level")
+_OPTIONAL_COLUMNS = ("holiday",)
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATETIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?")
+_NIGHT_VALUES = {"true": True, "false": False}
+_HOURS_TOLERANCE = 1e-6
+_PAID_HOURS_TOLERANCE = 0.005  # paid_hours may be written rounded to 2 decimals
+_UTF8_HINT = "save the file as UTF-8, e.g. in Excel: Save As > 'CSV UTF-8 (Comma delimited)'"
+_MINUTES_PER_DAY = 1440
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One worked shift of ``roster.csv``; ``line`` is its physical line (0 if built in code)."""
+
+    agent_id: str
+    date: date
+    shift: str
+    start: datetime
+    end: datetime
+    paid_hours: float
+    night: bool
+    holiday: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule: which rule, whose, on which day, and by how much."""
+
+    rule_id: str
+    agent_id: str
+    date: date | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The hard-rule violations of a roster and its coverage (the columns of coverage.csv)."""
+
+    violations: tuple[Violation, ...]
+    coverage: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when every hard rule holds (shortfall is not a hard rule)."""
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class Template:
+    """A concrete shift as configured: start time of day and length, in minutes."""
+
+    code: str
+    start_minute: int
+    length_minutes: int
+    break_minutes: int
+
+    @property
+    def paid_hours(self) -> float:
+        return (self.length_minutes - self.break_minutes) / 60.0
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the rules need besides the rows: the horizon, the rules, agents and leave."""
+
+    start: date
+    days: int
+    rules: RuleSettings
+    templates: Mapping[str, Template]
+    agents: Mapping[str, Agent] | None
+    leave: Mapping[str, set[date]]
+
+    @property
+    def horizon_start(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time())
+
+    @property
+    def horizon_end(self) -> datetime:
+        return self.horizon_start + timedelta(days=self.days)
+
+    def blocks(self) -> list[tuple[date, int]]:
+        """The 7-day blocks counted from ``start``: (first day, number of days ≤ 7)."""
+        return [
+            (self.start + timedelta(days=first), min(7, self.days - first))
+            for first in range(0, self.days, 7)
+        ]
+
+    def contract_hours(self, agent_id: str) -> float:
+        agent = self.agents.get(agent_id) if self.agents is not None else None
+        if agent is not None and agent.contract_hours is not None:
+            return agent.contract_hours
+        return self.rules.contract_hours
+
+    def night_ok(self, agent_id: str) -> bool:
+        agent = self.agents.get(agent_id) if self.agents is not None else None
+        return agent is None or agent.night_ok
+
+
+RowsByAgent = Mapping[str, Sequence[RosterRow]]
+Rule = Callable[[RowsByAgent, RuleContext], list[Violation]]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
+    """Read ``roster.csv``; every problem raises InputError with file, line and column."""
+    shown = str(path)
+    records = _records(_read_text(Path(path), shown), shown)
+    header_line, header = records[0]
+    columns = _header_columns(header, header_line, shown)
+    parser = _RowParser(shown, len(header), columns)
+    return tuple(parser.parse(line, row) for line, row in records[1:])
+
+
+def _read_text(path: Path, shown: str) -> str:
+    if not path.exists():
+        raise InputError("file not found", path=shown, hint="check the path of the roster")
+    if path.is_dir():
+        raise InputError("is a directory, not a file", path=shown, hint="give a roster.csv file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", path=shown) from exc
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"byte 0x{body[exc.start]:02x} is not valid UTF-8",
+            path=shown,
+            line=body.count(b"\n", 0, exc.start) + 1,
+            column=body.count(b",", line_start, exc.start) + 1,
+            hint=_UTF8_HINT,
+        ) from exc
+
+
+def _records(text: str, shown: str) -> list[tuple[int, list[str]]]:
+    """Non-blank CSV records, each with the physical line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    next_line = 1
+    try:
+        for row in reader:
+            if any(field.strip() for field in row):
+                records.append((next_line, row))
+            next_line = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(
+            f"malformed CSV: {exc}", path=shown, line=reader.line_num, hint="check the quotes"
+        ) from exc
+    if not records:
+        raise InputError(
+            "the file is empty",
+            path=shown,
+            hint=f"expected a header line {','.join(ROSTER_COLUMNS)} and one row per shift",
+        )
+    return records
+
+
+def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
+    """Map each roster column name to its 0-based index in the header."""
+    names = [field.strip().lower() for field in header]
+    found: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in found:
+            raise InputError(
+                f"duplicate column '{name}' (columns {found[name] + 1} and {index + 1})",
+                path=shown,
+                line=line,
+                column=index + 1,
+            )
+        if name in ROSTER_COLUMNS:
+            found[name] = index
+    for name in ROSTER_COLUMNS:
+        if name not in found and name not in _OPTIONAL_COLUMNS:
+            raise _missing_column(name, names, line, shown)
+    return found
+
+
+def _missing_column(name: str, names: list[str], line: int, shown: str) -> InputError:
+    """The error for a missing column, pointing at a misnamed one if there is one."""
+    unused = [n for n in names if n and n not in ROSTER_COLUMNS]
+    close = difflib.get_close_matches(name, unused, n=1)
+    close += [n for n in unused if len(n) >= 3 and (n in name or name in n)]
+    hint = f"the header must be {','.join(ROSTER_COLUMNS)}"
+    if close:
+        hint = f"did you mean '{close[0]}'? {hint}"
+    return InputError(
+        f"missing required column '{name}'; found columns: {', '.join(names)}",
+        path=shown,
+        line=line,
+        column=names.index(close[0]) + 1 if close else None,
+        hint=hint,
+    )
+
+
+class _RowParser:
+    """Turns one data record into a RosterRow, checking each field."""
+
+    def __init__(self, path: str, width: int, index: dict[str, int]) -> None:
+        self.path, self.width, self.index = path, width, index
+
+    def parse(self, line: int, row: list[str]) -> RosterRow:
+        self._check_width(line, row)
+        start = self._datetime(line, row, "start")
+        end = self._datetime(line, row, "end")
+        if end <= start:
+            raise self._error(
+                f"end {_clock(end)} is not after start {_clock(start)}",
+                line,
+                "end",
+                "a night shift ends on the next day",
+            )
+        return RosterRow(
+            agent_id=self._text(line, row, "agent_id"),
+            date=self._date(line, row),
+            shift=self._text(line, row, "shift"),
+            start=start,
+            end=end,
+            paid_hours=self._paid_hours(line, row),
+            night=self._night(line, row),
+            holiday=self._field(row, "holiday"),
+            line=line,
+        )
+
+    def _check_width(self, line: int, row: list[str]) -> None:
+        if len(row) < self.width:
+            raise InputError(
+                f"this row has {len(row)} fields but the header has {self.width}",
+                path=self.path,
+                line=line,
+                column=len(row) + 1,
+                hint="check for a missing ',' or a line break inside a value",
+            )
+        extra = [i for i in range(self.width, len(row)) if row[i].strip()]
+        if extra:
+            raise InputError(
+                f"this row has {len(row)} fields but the header has {self.width}",
+                path=self.path,
+                line=line,
+                column=extra[0] + 1,
+                hint="check for a ',' inside a value; quote it",
+            )
+
+    def _field(self, row: list[str], name: str) -> str:
+        return row[self.index[name]].strip() if name in self.index else ""
+
+    def _error(self, message: str, line: int, name: str, hint: str | None = None) -> InputError:
+        return InputError(
+            message, path=self.path, line=line, column=self.index[name] + 1, hint=hint
+        )
+
+    def _text(self, line: int, row: list[str], name: str) -> str:
+        text = self._field(row, name)
+        if not text:
+            raise self._error(f"{name} is empty", line, name)
+        return text
+
+    def _date(self, line: int, row: list[str]) -> date:
+        text = self._field(row, "date")
+        match = _DATE_RE.fullmatch(text)
+        if match is None:
+            raise self._error(f"date must be YYYY-MM-DD, got '{text}'", line, "date")
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError as exc:
+            raise self._error(f"date '{text}' is not a real date ({exc})", line, "date") from None
+
+    def _datetime(self, line: int, row: list[str], name: str) -> datetime:
+        text = self._field(row, name)
+        match = _DATETIME_RE.fullmatch(text)
+        if match is None:
+            raise self._error(
+                f"{name} must be YYYY-MM-DD HH:MM, got '{text}'",
+                line,
+                name,
+                "e.g. 2026-12-21 07:00",
+            )
+        year, month, day, hour, minute = (int(part) for part in match.groups())
+        try:
+            return datetime(year, month, day, hour, minute)
+        except ValueError as exc:
+            raise self._error(
+                f"{name} '{text}' is not a real date and time ({exc})", line, name
+            ) from None
+
+    def _paid_hours(self, line: int, row: list[str]) -> float:
+        text = self._field(row, "paid_hours")
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise self._error(
+                f"paid_hours must be a number of hours >= 0, got '{text}'",
+                line,
+                "paid_hours",
+                "use '.' as the decimal mark, e.g. 7.5",
+            )
+        return value
+
+    def _night(self, line: int, row: list[str]) -> bool:
+        text = self._field(row, "night")
+        if text.lower() not in _NIGHT_VALUES:
+            raise self._error(f"night must be true or false, got '{text}'", line, "night")
+        return _NIGHT_VALUES[text.lower()]
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_roster(
+    rows: Sequence[RosterRow],
+    *,
+    agents: Sequence[Agent] | None,
+    leave: Sequence[Leave],
+    config: Config,
+    forecast: Forecast,
+    start: date,
+    days: int,
+) -> CheckReport:
+    """Every hard rule of ``rows`` (in HARD_RULES order) and the coverage they give."""
+    context = RuleContext(
+        start=start,
+        days=days,
+        rules=config.rules,
+        templates=expand_shifts(config.shifts),
+        agents=None if agents is None else {agent.agent_id: agent for agent in agents},
+        leave=leave_days(leave),
+    )
+    by_agent = rows_by_agent(rows)
+    violations = [v for rule in HARD_RULES.values() for v in rule(by_agent, context)]
+    return CheckReport(tuple(violations), coverage(rows, config, forecast, start, days))
+
+
+def rows_by_agent(rows: Sequence[RosterRow]) -> dict[str, tuple[RosterRow, ...]]:
+    """The rows of each agent sorted by start, agents in sorted order."""
+    grouped: dict[str, list[RosterRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.agent_id].append(row)
+    return {
+        agent_id: tuple(sorted(grouped[agent_id], key=lambda r: (r.start, r.end, r.line)))
+        for agent_id in sorted(grouped)
+    }
+
+
+def expand_shifts(specs: Sequence[ShiftSpec]) -> dict[str, Template]:
+    """Every concrete shift code: fixed ones keep their code, a flexible one gives one code
+    per start from ``start`` to ``latest_start`` every ``step_minutes`` (``D09``, ``D0930``)."""
+    templates: dict[str, Template] = {}
+    for spec in specs:
+        first = parse_clock(spec.start, "start")
+        last = (
+            first if spec.latest_start is None else parse_clock(spec.latest_start, "latest_start")
+        )
+        for minute in range(first, last + 1, spec.step_minutes):
+            code = spec.code
+            if spec.latest_start is not None:
+                hours, minutes = divmod(minute, 60)
+                code += f"{hours:02d}" + (f"{minutes:02d}" if minutes else "")
+            templates.setdefault(
+                code, Template(code, minute, round(spec.length_hours * 60), spec.break_minutes)
+            )
+    return templates
+
+
+def overlaps_night(start: datetime, end: datetime, rules: RuleSettings) -> bool:
+    """Does [start, end) overlap a night window (night_start–night_end, maybe across midnight)?"""
+    window_start = parse_clock(rules.night_start, "night_start")
+    window_minutes = (parse_clock(rules.night_end, "night_end") - window_start) % _MINUTES_PER_DAY
+    day = start.date() - timedelta(days=1)
+    while day <= end.date():
+        opens = datetime.combine(day, datetime.min.time()) + timedelta(minutes=window_start)
+        if start < opens + timedelta(minutes=window_minutes) and opens < end:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+def check_one_shift_per_day(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """At most ``max_shifts_per_day`` shifts start on one calendar date."""
+    limit = ctx.rules.max_shifts_per_day
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        per_day: dict[date, list[RosterRow]] = defaultdict(list)
+        for row in rows:
+            per_day[row.start.date()].append(row)
+        for day, same_day in sorted(per_day.items()):
+            if len(same_day) > limit:
+                shifts = ", ".join(f"{r.shift} at {r.start:%H:%M}" for r in same_day)
+                found.append(
+                    Violation(
+                        "one_shift_per_day",
+                        agent_id,
+                        day,
+                        f"{agent_id} has {len(same_day)} shifts starting on {day} ({shifts}); "
+                        f"one_shift_per_day allows max_shifts_per_day = {limit}",
+                    )
+                )
+    return found
+
+
+def check_min_rest(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """At least ``min_rest_hours`` between the end of a shift and the start of the next;
+    overlapping shifts break it too."""
+    need_minutes = ctx.rules.min_rest_hours * 60
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        latest: RosterRow | None = None  # the earlier shift that ends last
+        for row in rows:
+            if latest is not None:
+                rest = _minutes(row.start - latest.end)
+                if rest < need_minutes - _HOURS_TOLERANCE:
+                    found.append(_rest_violation(agent_id, latest, row, rest, ctx.rules))
+            if latest is None or row.end > latest.end:
+                latest = row
+    return found
+
+
+def _rest_violation(
+    agent_id: str, before: RosterRow, after: RosterRow, rest: float, rules: RuleSettings
+) -> Violation:
+    if rest < 0:
+        message = (
+            f"{agent_id}'s shifts {before.shift} {_span(before)} and {after.shift} "
+            f"{_span(after)} overlap by {_duration(-rest)} (min_rest: shifts must not overlap)"
+        )
+    else:
+        message = (
+            f"{agent_id} rests {_duration(rest)} between {before.shift} ending "
+            f"{_clock(before.end)} and {after.shift} starting {_clock(after.start)} "
+            f"(min_rest: min_rest_hours = {rules.min_rest_hours:g})"
+        )
+    return Violation("min_rest", agent_id, after.start.date(), message)
+
+
+def check_max_consecutive_days(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """At most ``max_consecutive_days`` dates in a row with a shift starting on them."""
+    limit = ctx.rules.max_consecutive_days
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        for first, last in _runs(sorted({row.start.date() for row in rows})):
+            length = (last - first).days + 1
+            if length > limit:
+                found.append(
+                    Violation(
+                        "max_consecutive_days",
+                        agent_id,
+                        first,
+                        f"{agent_id} works {length} days in a row, {first} to {last} "
+                        f"(max_consecutive_days = {limit})",
+                    )
+                )
+    return found
+
+
+def _runs(dates: list[date]) -> list[tuple[date, date]]:
+    """Maximal runs of consecutive dates in sorted ``dates``: (first, last)."""
+    runs: list[tuple[date, date]] = []
+    for day in dates:
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def check_weekly_rest(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """In each 7-day block from ``start``, at least ``weekly_rest_days`` dates with no shift
+    starting; a final block of k < 7 days needs max(0, weekly_rest_days - (7 - k))."""
+    rest_days = ctx.rules.weekly_rest_days
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        worked = {row.start.date() for row in rows}
+        for first, length in ctx.blocks():
+            block = [first + timedelta(days=d) for d in range(length)]
+            free = sum(day not in worked for day in block)
+            need = max(0, rest_days - (7 - length))
+            if free < need:
+                pro_rata = "" if length == 7 else f", pro rata {need} for {length} of 7 days"
+                found.append(
+                    Violation(
+                        "weekly_rest",
+                        agent_id,
+                        first,
+                        f"{agent_id} has {free} of {need} days off needed in {_block(block)} "
+                        f"(weekly_rest: weekly_rest_days = {rest_days}{pro_rata})",
+                    )
+                )
+    return found
+
+
+def check_max_weekly_hours(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """Paid hours of shifts starting in each 7-day block at most the agent's contract hours;
+    a final block of k < 7 days allows contract_hours × k / 7."""
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        contract = ctx.contract_hours(agent_id)
+        for first, length in ctx.blocks():
+            block = [first + timedelta(days=d) for d in range(length)]
+            paid = sum(row.paid_hours for row in rows if row.start.date() in block)
+            limit = contract * length / 7
+            if paid > limit + _HOURS_TOLERANCE:
+                pro_rata = "" if length == 7 else f" × {length}/7 days"
+                found.append(
+                    Violation(
+                        "max_weekly_hours",
+                        agent_id,
+                        first,
+                        f"{agent_id} is paid {paid:g} h in {_block(block)}, over the limit of "
+                        f"{limit:.4g} h (max_weekly_hours: contract_hours = {contract:g}"
+                        f"{pro_rata})",
+                    )
+                )
+    return found
+
+
+def check_night_ok(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """An agent with night_ok false works no shift that overlaps the night window."""
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        if ctx.night_ok(agent_id):
+            continue
+        for row in rows:
+            if overlaps_night(row.start, row.end, ctx.rules):
+                found.append(
+                    Violation(
+                        "night_ok",
+                        agent_id,
+                        row.start.date(),
+                        f"{agent_id} may not work nights but works {row.shift} {_span(row)}, "
+                        f"which overlaps the night window {_night_window(ctx.rules)} "
+                        "(night_ok = false)",
+                    )
+                )
+    return found
+
+
+def check_leave(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """No shift overlaps the calendar span [00:00, next 00:00) of a leave date."""
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        on_leave = ctx.leave.get(agent_id, set())
+        for row in rows:
+            touched = _dates_touched(row.start, row.end)
+            for day in sorted(on_leave.intersection(touched)):
+                found.append(
+                    Violation(
+                        "leave",
+                        agent_id,
+                        day,
+                        f"{agent_id} is on leave on {day} but works {row.shift} {_span(row)} "
+                        "(leave)",
+                    )
+                )
+    return found
+
+
+def _dates_touched(start: datetime, end: datetime) -> set[date]:
+    """The calendar dates whose [00:00, next 00:00) overlaps [start, end)."""
+    last = (end - timedelta(microseconds=1)).date()
+    return {start.date() + timedelta(days=d) for d in range((last - start.date()).days + 1)}
+
+
+def check_shift_definition(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """Each row is a configured shift: known code, its start time and length, its paid hours,
+    ``date`` = the start's date, a start inside the horizon, and a true night flag."""
+    found: list[Violation] = []
+    for agent_id, rows in by_agent.items():
+        for row in rows:
+            found.extend(
+                Violation("shift_definition", agent_id, row.date, f"{message}{_at_line(row)}")
+                for message in _definition_problems(row, ctx)
+            )
+    return found
+
+
+def _definition_problems(row: RosterRow, ctx: RuleContext) -> list[str]:
+    who = f"{row.agent_id}'s shift {row.shift} on {row.date}"
+    problems = _template_problems(row, ctx.templates, who)
+    if row.date != row.start.date():
+        problems.append(f"{who} starts on {row.start.date()}, not on its date")
+    if not ctx.horizon_start <= row.start < ctx.horizon_end:
+        problems.append(
+            f"{who} starts at {_clock(row.start)}, outside the roster horizon "
+            f"{ctx.start} to {ctx.horizon_end.date() - timedelta(days=1)}"
+        )
+    night = overlaps_night(row.start, row.end, ctx.rules)
+    if row.night != night:
+        problems.append(
+            f"{who} ({_span(row)}) has night = {str(row.night).lower()}, but it "
+            f"{'overlaps' if night else 'does not overlap'} the night window "
+            f"{_night_window(ctx.rules)}"
+        )
+    return problems
+
+
+def _template_problems(row: RosterRow, templates: Mapping[str, Template], who: str) -> list[str]:
+    template = templates.get(row.shift)
+    if template is None:
+        return [f"{who}: unknown shift code {row.shift!r}; known: {', '.join(sorted(templates))}"]
+    problems: list[str] = []
+    start_minute = row.start.hour * 60 + row.start.minute
+    if start_minute != template.start_minute or row.start.second or row.start.microsecond:
+        problems.append(
+            f"{who} starts at {row.start:%H:%M}, but {row.shift} starts at "
+            f"{_time_of_day(template.start_minute)}"
+        )
+    length = _minutes(row.end - row.start)
+    if length != template.length_minutes:
+        problems.append(
+            f"{who} lasts {_duration(length)}, but {row.shift} lasts "
+            f"{_duration(template.length_minutes)}"
+        )
+    if abs(row.paid_hours - template.paid_hours) > _PAID_HOURS_TOLERANCE:
+        problems.append(
+            f"{who} has paid_hours {row.paid_hours:g}, but {row.shift} pays "
+            f"{template.paid_hours:g} h"
+        )
+    return problems
+
+
+def check_known_agent(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
+    """With an agents list, every agent in the roster is on it."""
+    if ctx.agents is None:
+        return []
+    return [
+        Violation(
+            "known_agent",
+            agent_id,
+            rows[0].date if rows else None,
+            f"{agent_id} works {len(rows)} shifts but is not in the agents file (known_agent)",
+        )
+        for agent_id, rows in by_agent.items()
+        if agent_id not in ctx.agents
+    ]
+
+
+HARD_RULES: dict[str, Rule] = {
+    "one_shift_per_day": check_one_shift_per_day,
+    "min_rest": check_min_rest,
+    "max_consecutive_days": check_max_consecutive_days,
+    "weekly_rest": check_weekly_rest,
+    "max_weekly_hours": check_max_weekly_hours,
+    "night_ok": check_night_ok,
+    "leave": check_leave,
+    "shift_definition": check_shift_definition,
+    "known_agent": check_known_agent,
+}
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage(
+    rows: Sequence[RosterRow], config: Config, forecast: Forecast, start: date, days: int
+) -> pd.DataFrame:
+    """Per horizon interval: required agents, scheduled agents, shortfall and the service level
+    predicted with the scheduled agents net of shrinkage (the columns of coverage.csv)."""
+    table = compute_staffing(forecast, config.staffing).table
+    begin = pd.Timestamp(start)
+    inside = (table["interval_start"] >= begin) & (
+        table["interval_start"] < begin + pd.Timedelta(days=days)
+    )
+    _check_forecast_covers(table["interval_start"][inside], forecast, start, days)
+    mask = inside.to_numpy()
+    starts = table["interval_start"][inside].reset_index(drop=True)
+    required = table["agents_required"].to_numpy(dtype=np.int64)[mask]
+    scheduled = _scheduled(rows, starts, forecast.interval_minutes)
+    net = np.floor(scheduled * (1.0 - config.staffing.shrinkage) + 1e-9).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "interval_start": starts,
+            "required": required,
+            "scheduled": scheduled,
+            "shortfall": np.maximum(required - scheduled, 0),
+            "service_level": _service_level(net, forecast, mask, config.staffing.answer_seconds),
+        },
+        columns=list(COVERAGE_COLUMNS),
+    )
+
+
+def _check_forecast_covers(
+    starts: pd.Series[pd.Timestamp], forecast: Forecast, start: date, days: int
+) -> None:
+    expected = pd.date_range(
+        pd.Timestamp(start),
+        periods=days * _MINUTES_PER_DAY // forecast.interval_minutes,
+        freq=f"{forecast.interval_minutes}min",
+    )
+    missing = expected.difference(pd.DatetimeIndex(starts))
+    if len(missing):
+        last = start + timedelta(days=days - 1)
+        raise InputError(
+            f"the forecast has no intervals from {missing[0]:%Y-%m-%d %H:%M} on, but the roster "
+            f"runs {start} to {last}; first missing date: {missing[0]:%Y-%m-%d}",
+            path=forecast.path,
+            hint="check the roster against a forecast that covers every day of it",
+        )
+
+
+def _scheduled(
+    rows: Sequence[RosterRow], starts: pd.Series[pd.Timestamp], interval_minutes: int
+) -> npt.NDArray[np.int64]:
+    """Per interval, the shifts whose [start, end) covers the whole interval."""
+    count = len(starts)
+    delta = np.zeros(count + 1, dtype=np.int64)
+    if count == 0:
+        return delta[:0]
+    origin = starts.iloc[0].to_pydatetime()
+    for row in rows:
+        first = math.ceil(_minutes(row.start - origin) / interval_minutes)
+        stop = math.floor(_minutes(row.end - origin) / interval_minutes)
+        first, stop = max(first, 0), min(stop, count)
+        if stop > first:
+            delta[first] += 1
+            delta[stop] -= 1
+    return np.cumsum(delta[:-1])
+
+
+def _service_level(
+    net: npt.NDArray[np.int64],
+    forecast: Forecast,
+    mask: npt.NDArray[np.bool_],
+    answer_seconds: float,
+) -> npt.NDArray[np.float64]:
+    """Erlang C (Erlang A where patience is given) with ``net`` agents; NaN without calls."""
+    calls = np.nan_to_num(forecast.calls[mask], nan=0.0)
+    aht = np.nan_to_num(forecast.aht_seconds[mask], nan=0.0)
+    patience = (
+        forecast.patience_seconds[mask]
+        if forecast.patience_seconds is not None
+        else np.full(calls.shape, np.nan)
+    )
+    level = np.full(calls.shape, np.nan)
+    busy = (calls > 0) & (aht > 0)
+    lam = calls / (forecast.interval_minutes * 60.0)
+    rows_c, rows_a = busy & np.isnan(patience), busy & ~np.isnan(patience)
+    if np.any(rows_c):
+        level[rows_c] = erlang_c_metrics(
+            net[rows_c], lam[rows_c] * aht[rows_c], aht[rows_c], answer_seconds
+        ).service_level
+    if np.any(rows_a):
+        level[rows_a] = erlang_a_metrics(
+            net[rows_a], lam[rows_a], aht[rows_a], patience[rows_a], answer_seconds, with_asa=False
+        ).service_level
+    return level
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60.0
+
+
+def _duration(minutes: float) -> str:
+    """'10 h 59 min', '11 h', '45 min'."""
+    hours, rest = divmod(round(minutes), 60)
+    if not rest:
+        return f"{hours} h"
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def _time_of_day(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _span(row: RosterRow) -> str:
+    """'2026-12-21 23:00–2026-12-22 07:00'."""
+    return f"{_clock(row.start)}–{_clock(row.end)}"
+
+
+def _block(block: list[date]) -> str:
+    kind = "the week" if len(block) == 7 else f"the {len(block)}-day block"
+    return f"{kind} {block[0]} to {block[-1]}"
+
+
+def _night_window(rules: RuleSettings) -> str:
+    return f"{rules.night_start}–{rules.night_end}"
+
+
+def _at_line(row: RosterRow) -> str:
+    return f" (shift_definition, line {row.line})" if row.line else " (shift_definition)"

@@ -1,0 +1,215 @@
+"""The CP-SAT model of a roster: one boolean per (agent, day, shift template).
+
+Hard rules are small functions ``add_<rule_id>`` listed in ``HARD_RULES``; each reads its
+limit from ``RuleSettings`` and adds constraints only. Coverage is soft: shortfall per
+interval costs more the deeper it goes, surplus costs a little. ``callshift.roster.check``
+re-verifies every hard rule without importing this module.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from callshift.roster.problem import RosterProblem
+
+Key = tuple[int, int, int]  # agent index, day, template index
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights per agent per interval. Shortfall tiers: the first agent short,
+    the second, and every one beyond; each tier costs more than the one before."""
+
+    shortfall: tuple[int, int, int] = (100, 200, 400)
+    surplus: int = 1
+
+
+def required_rest_days(rules_rest_days: int, block_days: int) -> int:
+    """Rest days a block of ``block_days`` days must hold; a short last block owes fewer,
+    since its remaining rest can fall in the next period."""
+    return max(0, rules_rest_days - (7 - block_days))
+
+
+def hours_limit_minutes(contract_hours: float, block_days: int) -> int:
+    """Paid minutes allowed in a block: the contract, pro rata for a short last block."""
+    return math.floor(contract_hours * 60 * block_days / 7 + 1e-6)
+
+
+class RosterModel:
+    """Variables of the roster model; rules and coverage are added by the functions below."""
+
+    def __init__(self, problem: RosterProblem) -> None:
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        agents, days, templates = len(problem.agents), problem.days, len(problem.templates)
+        self.x: dict[Key, cp_model.IntVar] = {
+            (a, d, t): self.model.new_bool_var(f"x_a{a}_d{d}_t{t}")
+            for a in range(agents)
+            for d in range(days)
+            for t in range(templates)
+        }
+        self.works: dict[tuple[int, int], cp_model.IntVar] = {}
+        for a in range(agents):
+            for d in range(days):
+                works = self.model.new_bool_var(f"works_a{a}_d{d}")
+                day_shifts = [self.x[a, d, t] for t in range(templates)]
+                self.model.add_max_equality(works, day_shifts)
+                self.works[a, d] = works
+        self.shortfall: list[cp_model.LinearExprT] = []
+        self.surplus: list[cp_model.LinearExprT] = []
+        self.shortfall_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
+        self.surplus_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
+
+    def shifts_of(self, a: int, d: int) -> list[cp_model.IntVar]:
+        return [self.x[a, d, t] for t in range(len(self.problem.templates))]
+
+
+# --------------------------------------------------------------------------- hard rules
+
+
+def add_one_shift_per_day(m: RosterModel) -> None:
+    """At most ``max_shifts_per_day`` shifts start on one day per agent."""
+    limit = m.problem.rules.max_shifts_per_day
+    for a in range(len(m.problem.agents)):
+        for d in range(m.problem.days):
+            m.model.add(sum(m.shifts_of(a, d)) <= limit)
+
+
+def rest_conflicts(problem: RosterProblem) -> list[tuple[int, int, int]]:
+    """(day offset, first template, second template) pairs too close or overlapping."""
+    rest = round(problem.rules.min_rest_hours * 60)
+    pairs = []
+    longest = max(t.length_minutes for t in problem.templates)
+    same_day = 0 if problem.rules.max_shifts_per_day > 1 else 1
+    for offset in range(same_day, math.ceil((longest + rest) / 1440) + 1):
+        for i, first in enumerate(problem.templates):
+            for j, second in enumerate(problem.templates):
+                if offset == 0 and i == j:
+                    continue
+                _, end = first.span(0)
+                begin, _ = second.span(offset)
+                first_begin, _ = first.span(0)
+                if begin >= first_begin and begin - end < rest:
+                    pairs.append((offset, i, j))
+    return pairs
+
+
+def add_min_rest(m: RosterModel) -> None:
+    """At least ``min_rest_hours`` between the end of a shift and the start of the next."""
+    pairs = rest_conflicts(m.problem)
+    for a in range(len(m.problem.agents)):
+        for d in range(m.problem.days):
+            for offset, i, j in pairs:
+                if d + offset < m.problem.days:
+                    m.model.add_bool_or([m.x[a, d, i].Not(), m.x[a, d + offset, j].Not()])
+
+
+def add_max_consecutive_days(m: RosterModel) -> None:
+    """No more than ``max_consecutive_days`` working days in a row."""
+    limit = m.problem.rules.max_consecutive_days
+    for a in range(len(m.problem.agents)):
+        for first in range(0, m.problem.days - limit):
+            m.model.add(sum(m.works[a, d] for d in range(first, first + limit + 1)) <= limit)
+
+
+def add_weekly_rest(m: RosterModel) -> None:
+    """At least ``weekly_rest_days`` days off in every 7-day block from the start."""
+    for block in m.problem.weeks():
+        off = required_rest_days(m.problem.rules.weekly_rest_days, len(block))
+        for a in range(len(m.problem.agents)):
+            m.model.add(sum(m.works[a, d] for d in block) <= len(block) - off)
+
+
+def add_max_weekly_hours(m: RosterModel) -> None:
+    """Paid hours in every 7-day block at most the agent's contract hours."""
+    for a, agent in enumerate(m.problem.agents):
+        contract = m.problem.contract_hours(agent)
+        for block in m.problem.weeks():
+            paid = [
+                t.paid_minutes * m.x[a, d, i]
+                for d in block
+                for i, t in enumerate(m.problem.templates)
+            ]
+            m.model.add(sum(paid) <= hours_limit_minutes(contract, len(block)))
+
+
+def add_night_ok(m: RosterModel) -> None:
+    """Night shifts only for agents with ``night_ok``."""
+    nights = [i for i, t in enumerate(m.problem.templates) if t.night]
+    for a, agent in enumerate(m.problem.agents):
+        if not agent.night_ok:
+            for d in range(m.problem.days):
+                for i in nights:
+                    m.model.add(m.x[a, d, i] == 0)
+
+
+def add_leave(m: RosterModel) -> None:
+    """No shift that touches a calendar day the agent is on leave."""
+    for a, agent in enumerate(m.problem.agents):
+        for d in range(m.problem.days):
+            for i in range(len(m.problem.templates)):
+                if m.problem.on_leave(agent, d, i):
+                    m.model.add(m.x[a, d, i] == 0)
+
+
+HARD_RULES: dict[str, Callable[[RosterModel], None]] = {
+    "one_shift_per_day": add_one_shift_per_day,
+    "min_rest": add_min_rest,
+    "max_consecutive_days": add_max_consecutive_days,
+    "weekly_rest": add_weekly_rest,
+    "max_weekly_hours": add_max_weekly_hours,
+    "night_ok": add_night_ok,
+    "leave": add_leave,
+}
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def add_coverage(m: RosterModel, weights: Weights) -> None:
+    """Soft coverage per interval: tiered shortfall and light surplus, both penalised."""
+    p = m.problem
+    agents = len(p.agents)
+    counts = {
+        (d, t): m.model.new_int_var(0, agents, f"y_d{d}_t{t}")
+        for d in range(p.days)
+        for t in range(len(p.templates))
+    }
+    covering: list[list[tuple[int, int]]] = [[] for _ in range(p.intervals)]
+    for (d, t), count in counts.items():
+        m.model.add(count == sum(m.x[a, d, t] for a in range(agents)))
+        for i in m.problem.covered(d, t):
+            covering[i].append((d, t))
+    first, second, deep = weights.shortfall
+    shortfall_terms = []
+    surplus_terms = []
+    for i, shifts in enumerate(covering):
+        if not shifts:
+            continue  # unreachable this period: a constant, reported, not optimised
+        need = int(p.required[i])
+        cover = sum(counts[s] for s in shifts)
+        top = max(need, 0)
+        s1 = m.model.new_int_var(0, min(1, top), f"short1_{i}")
+        s2 = m.model.new_int_var(0, min(1, top), f"short2_{i}")
+        s3 = m.model.new_int_var(0, top, f"short3_{i}")
+        over = m.model.new_int_var(0, max(agents - need, 0), f"over_{i}")
+        m.model.add(cover + s1 + s2 + s3 - over == need)
+        m.shortfall.append(s1 + s2 + s3)
+        m.surplus.append(over)
+        shortfall_terms += [first * s1, second * s2, deep * s3]
+        surplus_terms.append(over)
+    m.shortfall_cost = cp_model.LinearExpr.sum(shortfall_terms)
+    m.surplus_cost = cp_model.LinearExpr.sum([weights.surplus * v for v in surplus_terms])
+
+
+def build_model(problem: RosterProblem, weights: Weights | None = None) -> RosterModel:
+    """Every hard rule and soft coverage; the objective is set by the solver step."""
+    m = RosterModel(problem)
+    for add_rule in HARD_RULES.values():
+        add_rule(m)
+    add_coverage(m, weights or Weights())
+    return m

@@ -1,0 +1,147 @@
+"""Roster problem data: immutable, no solver in it.
+
+Days are numbered 0 … days−1 from the horizon start; intervals 0 … n−1 cover
+[start 00:00, start + days 00:00). A shift (day, template) covers the intervals it spans
+wholly, clipped to the horizon: the tail of a night shift on the last day belongs to the
+next period.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from callshift.agents import Agent, Leave, generic_agents
+from callshift.config import Config, RuleSettings
+from callshift.errors import InputError
+from callshift.shifts import MINUTES_PER_DAY, ShiftTemplate, expand_templates
+from callshift.staffing import Staffing
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class RosterProblem:
+    start: date
+    days: int
+    interval_minutes: int
+    required: IntArray  # agents_required per horizon interval
+    templates: tuple[ShiftTemplate, ...]
+    agents: tuple[Agent, ...]
+    leave: dict[str, frozenset[date]]
+    rules: RuleSettings
+
+    @property
+    def intervals(self) -> int:
+        return len(self.required)
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.start + timedelta(days=d) for d in range(self.days)]
+
+    def covered(self, day: int, template: int) -> range:
+        """Horizon intervals wholly inside the shift (template) starting on ``day``."""
+        begin, end = self.templates[template].span(day)
+        first = math.ceil(begin / self.interval_minutes)
+        last = min(end // self.interval_minutes, self.intervals)
+        return range(max(first, 0), max(last, 0))
+
+    def contract_hours(self, agent: Agent) -> float:
+        return (
+            agent.contract_hours if agent.contract_hours is not None else self.rules.contract_hours
+        )
+
+    def on_leave(self, agent: Agent, day: int, template: int) -> bool:
+        """Does the shift overlap a calendar day the agent is on leave?"""
+        days_off = self.leave.get(agent.agent_id)
+        if not days_off:
+            return False
+        begin, end = self.templates[template].span(day)
+        first_day, last_day = begin // MINUTES_PER_DAY, (end - 1) // MINUTES_PER_DAY
+        return any(
+            self.start + timedelta(days=k) in days_off for k in range(first_day, last_day + 1)
+        )
+
+    def weeks(self) -> list[range]:
+        """7-day blocks of days from the start; the last may be shorter."""
+        return [range(w, min(w + 7, self.days)) for w in range(0, self.days, 7)]
+
+    def reachable(self) -> npt.NDArray[np.bool_]:
+        """Intervals some shift of this period can cover (not the first night's small hours)."""
+        mask = np.zeros(self.intervals, dtype=np.bool_)
+        for day in range(self.days):
+            for t in range(len(self.templates)):
+                span = self.covered(day, t)
+                mask[span.start : span.stop] = True
+        return mask
+
+    def with_agents(self, agents: tuple[Agent, ...]) -> RosterProblem:
+        return RosterProblem(
+            self.start,
+            self.days,
+            self.interval_minutes,
+            self.required,
+            self.templates,
+            agents,
+            self.leave,
+            self.rules,
+        )
+
+
+def build_problem(
+    staffing: Staffing,
+    config: Config,
+    *,
+    start: date | None,
+    days: int,
+    agents: tuple[Agent, ...] | None,
+    leave: tuple[Leave, ...] = (),
+) -> RosterProblem:
+    """The roster problem for ``days`` days from ``start`` (default: the forecast's first day)."""
+    forecast = staffing.forecast
+    if days < 1:
+        raise InputError(f"--days must be at least 1, not {days}")
+    first = forecast.starts[0].astype("datetime64[D]").astype(date)
+    begin = start or first
+    horizon = np.arange(
+        np.datetime64(begin, "m"),
+        np.datetime64(begin + timedelta(days=days), "m"),
+        np.timedelta64(forecast.interval_minutes, "m"),
+    )
+    index = np.searchsorted(forecast.starts, horizon)
+    inside = (index < len(forecast.starts)) & (
+        forecast.starts[np.minimum(index, len(forecast.starts) - 1)] == horizon
+    )
+    if not np.all(inside):
+        missing = horizon[np.argmin(inside)].astype("datetime64[D]")
+        last = forecast.starts[-1].astype("datetime64[D]")
+        raise InputError(
+            f"the forecast has no intervals for {missing} (it covers {first} to {last}); "
+            f"a {days}-day plan from {begin} needs them",
+            path=forecast.path,
+            hint="pass --start and --days inside the forecast, or extend the forecast",
+        )
+    try:
+        templates = expand_templates(config.shifts, config.rules)
+    except ValueError as exc:
+        raise InputError(str(exc), path=config.source) from None
+    leave_map: dict[str, set[date]] = {}
+    for item in leave:
+        day = item.first
+        while day <= item.last:
+            leave_map.setdefault(item.agent_id, set()).add(day)
+            day += timedelta(days=1)
+    return RosterProblem(
+        start=begin,
+        days=days,
+        interval_minutes=forecast.interval_minutes,
+        required=staffing.required[index].astype(np.int64),
+        templates=templates,
+        agents=agents if agents is not None else generic_agents(0),
+        leave={k: frozenset(v) for k, v in leave_map.items()},
+        rules=config.rules,
+    )

@@ -1,0 +1,249 @@
+"""Solving: CP-SAT on a roster model, team sizing, and the covering lower bound.
+
+Solving never prints: progress goes to an optional callback, results come back as a
+``Solution``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from callshift.agents import generic_agents
+from callshift.config import SolverSettings
+from callshift.roster.model import (
+    Key,
+    Weights,
+    build_model,
+    hours_limit_minutes,
+    required_rest_days,
+)
+from callshift.roster.problem import RosterProblem
+
+STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot during a solve, for live display or log lines."""
+
+    phase: str
+    elapsed_seconds: float
+    objective: float | None
+    best_bound: float | None
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.best_bound is None:
+            return None
+        return abs(self.objective - self.best_bound) / max(abs(self.objective), 1.0)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Solution:
+    problem: RosterProblem
+    assignments: tuple[Key, ...]
+    status: str
+    objective: float | None
+    best_bound: float | None
+    solve_seconds: float
+    shortfall_cost: float = 0.0
+    lower_bound_agents: int | None = None
+
+    @property
+    def gap(self) -> float | None:
+        return Progress("", 0.0, self.objective, self.best_bound).gap
+
+    @property
+    def found(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, phase: str, callback: ProgressCallback, began: float) -> None:
+        super().__init__()
+        self.phase, self.callback, self.began = phase, callback, began
+        self.objective: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.objective = self.ObjectiveValue()
+        self.callback(
+            Progress(
+                self.phase, time.monotonic() - self.began, self.objective, self.BestObjectiveBound()
+            )
+        )
+
+    def on_bound(self, bound: float) -> None:
+        self.callback(Progress(self.phase, time.monotonic() - self.began, self.objective, bound))
+
+
+def _solver(settings: SolverSettings, time_limit: float, deterministic: bool) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = settings.workers or os.cpu_count() or 1
+    params.random_seed = settings.seed
+    if deterministic:
+        params.max_deterministic_time = time_limit
+    else:
+        params.max_time_in_seconds = time_limit
+    return solver
+
+
+def solve_roster(
+    problem: RosterProblem,
+    settings: SolverSettings,
+    *,
+    weights: Weights | None = None,
+    hint: tuple[Key, ...] | None = None,
+    shortfall_only: bool = False,
+    time_limit: float | None = None,
+    deterministic: bool = False,
+    on_progress: ProgressCallback | None = None,
+    phase: str = "roster",
+) -> Solution:
+    """Solve the roster model: minimise tiered shortfall, then (unless ``shortfall_only``)
+    surplus too. ``deterministic`` reads the time limit as CP-SAT deterministic time."""
+    m = build_model(problem, weights)
+    parts = [m.shortfall_cost] if shortfall_only else [m.shortfall_cost, m.surplus_cost]
+    objective = cp_model.LinearExpr.sum(parts)
+    m.model.minimize(objective)
+    if hint is not None:
+        chosen = set(hint)
+        for key, var in m.x.items():
+            m.model.add_hint(var, key in chosen)
+    limit = settings.time_limit_seconds if time_limit is None else time_limit
+    solver = _solver(settings, max(limit, 0.01), deterministic)
+    began = time.monotonic()
+    reporter = _Reporter(phase, on_progress or (lambda _: None), began)
+    if on_progress is not None:
+        solver.best_bound_callback = reporter.on_bound
+    code = solver.solve(m.model, reporter)
+    status = STATUS.get(code, "UNKNOWN")
+    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    chosen_keys = tuple(k for k, v in m.x.items() if found and solver.boolean_value(v))
+    return Solution(
+        problem=problem,
+        assignments=chosen_keys,
+        status=status,
+        objective=solver.objective_value if found else None,
+        best_bound=solver.best_objective_bound if found else None,
+        solve_seconds=time.monotonic() - began,
+        shortfall_cost=solver.value(m.shortfall_cost) if found else math.inf,
+    )
+
+
+# --------------------------------------------------------------------------- lower bounds
+
+
+def covering_bound(
+    problem: RosterProblem, *, minimise: str = "paid_minutes", time_limit: float = 30.0
+) -> tuple[float, bool]:
+    """The fewest paid minutes (or shifts) any multiset of template shifts needs to cover
+    every reachable interval's requirement, ignoring who works them. Returns the value and
+    whether it is proven optimal (else the solver's lower bound)."""
+    model = cp_model.CpModel()
+    top = int(problem.required.max(initial=0))
+    counts = {
+        (d, t): model.new_int_var(0, top, f"y{d}_{t}")
+        for d in range(problem.days)
+        for t in range(len(problem.templates))
+    }
+    covering: list[list[cp_model.IntVar]] = [[] for _ in range(problem.intervals)]
+    for (d, t), var in counts.items():
+        for i in problem.covered(d, t):
+            covering[i].append(var)
+    for i, vars_ in enumerate(covering):
+        if vars_ and problem.required[i] > 0:
+            model.add(sum(vars_) >= int(problem.required[i]))
+    if minimise == "shifts":
+        model.minimize(sum(counts.values()))
+    else:
+        model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = min(os.cpu_count() or 1, 8)
+    code = solver.solve(model)
+    return solver.best_objective_bound, code == cp_model.OPTIMAL
+
+
+def max_shifts_per_agent(problem: RosterProblem, contract_hours: float) -> int:
+    """Most shifts one agent can work over the horizon under rest and hours rules."""
+    shortest = min(t.paid_minutes for t in problem.templates)
+    total = 0
+    for block in problem.weeks():
+        by_rest = len(block) - required_rest_days(problem.rules.weekly_rest_days, len(block))
+        by_hours = hours_limit_minutes(contract_hours, len(block)) // shortest
+        total += min(by_rest, by_hours, len(block) * problem.rules.max_shifts_per_day)
+    return max(total, 1)
+
+
+def team_lower_bound(problem: RosterProblem) -> int:
+    """No team smaller than this can cover the reachable requirement."""
+    shifts, _ = covering_bound(problem, minimise="shifts")
+    return math.ceil(shifts / max_shifts_per_agent(problem, problem.rules.contract_hours) - 1e-9)
+
+
+def size_team(
+    problem: RosterProblem,
+    settings: SolverSettings,
+    *,
+    max_agents: int,
+    deterministic: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> Solution:
+    """The fewest generic agents (A001, …) that cover the requirement, then their roster.
+
+    Starts at the covering lower bound and adds agents while reachable shortfall remains
+    (each try stops as soon as it finds a roster without shortfall); the final roster is
+    solved with the full objective from the last try's roster. Half the time limit goes
+    to sizing, the rest to the final roster.
+    """
+    began = time.monotonic()
+    bound = team_lower_bound(problem)
+    size = max(1, min(bound, max_agents))
+    budget = settings.time_limit_seconds / 2
+    best: Solution | None = None
+    while True:
+        left = budget - (time.monotonic() - began)
+        trial = problem.with_agents(generic_agents(size))
+        attempt = solve_roster(
+            trial,
+            settings,
+            shortfall_only=True,
+            time_limit=max(left, settings.time_limit_seconds / 20),
+            deterministic=deterministic,
+            on_progress=on_progress,
+            phase=f"sizing {size} agents",
+        )
+        best = attempt
+        short = attempt.shortfall_cost
+        if (attempt.found and short == 0) or size >= max_agents or left <= 0:
+            break
+        size = min(max_agents, size + max(1, math.ceil(size * 0.02)))
+    remaining = settings.time_limit_seconds - (time.monotonic() - began)
+    final = solve_roster(
+        best.problem,
+        settings,
+        hint=best.assignments,
+        time_limit=max(remaining, settings.time_limit_seconds / 10),
+        deterministic=deterministic,
+        on_progress=on_progress,
+        phase=f"roster of {size} agents",
+    )
+    if not final.found:
+        final = best
+    return replace(final, lower_bound_agents=bound, solve_seconds=time.monotonic() - began)
