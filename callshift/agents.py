@@ -6,84 +6,25 @@ Every problem raises `InputError` naming the file, the physical line (header = l
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
 import difflib
-import io
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callshift import csvfile
 from callshift.errors import InputError
 
 # =============================================================================================
-# CSV reading helpers
+# Header and row checks of agents.csv and leave.csv
 #
-# Generic: nothing below knows about agents or leave. `_read_text` decodes a file (UTF-8, BOM
-# accepted), `_records` splits it into non-blank CSV records with their physical line,
-# `_columns` checks a header against a `_Layout` and `_Columns.check_row` checks the shape of
-# one data row. Candidates for a module shared with `forecast.py`.
+# Generic, but used only here: `_columns` checks a header against a `_Layout` (required,
+# optional and guarded columns, and the other names people give them) and `_Columns.check_row`
+# checks the shape of one data row. Reading the file, and the checks that every CSV reader of
+# callshift makes, are in `callshift.csvfile`.
 # =============================================================================================
-
-_UTF8_HINT = "save the file as UTF-8, e.g. in Excel: Save As > 'CSV UTF-8 (Comma delimited)'"
-_Record = tuple[int, list[str]]
-
-
-def _read_text(path: Path, shown: str, kind: str) -> str:
-    """The text of `path`, decoded as UTF-8 (a BOM is dropped); `kind` names the file in hints."""
-    if not path.exists():
-        raise InputError(
-            "file not found",
-            path=shown,
-            hint="check the path; a relative path starts at the current directory",
-        )
-    if path.is_dir():
-        raise InputError(
-            "is a directory, not a file", path=shown, hint=f"give the path of the {kind} CSV file"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", path=shown) from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("the file is UTF-16, not UTF-8", path=shown, line=1, hint=_UTF8_HINT)
-    body = data.removeprefix(codecs.BOM_UTF8)  # keeps byte offsets exact for the message
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = body.rfind(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"byte 0x{body[exc.start]:02x} is not valid UTF-8",
-            path=shown,
-            line=body.count(b"\n", 0, exc.start) + 1,
-            column=body.count(b",", line_start, exc.start) + 1,
-            hint=_UTF8_HINT,
-        ) from exc
-
-
-def _records(text: str, shown: str, empty_hint: str) -> list[_Record]:
-    """The non-blank CSV records of `text`, each with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[_Record] = []
-    next_line = 1
-    try:
-        for row in reader:
-            if any(value.strip() for value in row):
-                records.append((next_line, row))
-            next_line = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError(
-            f"malformed CSV: {exc}",
-            path=shown,
-            line=reader.line_num,
-            hint="check the quotes on this line",
-        ) from exc
-    if not records:
-        raise InputError("the file is empty", path=shown, hint=empty_hint)
-    return records
 
 
 def _key(name: str) -> str:
@@ -143,62 +84,29 @@ class _Columns:
                 column=1,
                 hint="delete this line; were two files pasted together?",
             )
-        for name, index in self.index.items():
-            if index < len(row) and ("\n" in row[index] or "\r" in row[index]):
-                raise self.error(
-                    f"{name} runs over several lines",
-                    line,
-                    name,
-                    "a '\"' in this field is never closed, or the value has a line break; "
-                    "keep each value on one line",
-                )
-        if len(row) < self.width:
-            raise InputError(
-                f"this row has {len(row)} fields but the header has {self.width}",
-                path=self.path,
-                line=line,
-                column=len(row) + 1,
-                hint="check for a missing ',' or a line break inside a value",
-            )
-        if any(value.strip() for value in row[self.width :]):
-            raise InputError(
-                f"this row has {len(row)} fields but the header has {self.width}",
-                path=self.path,
-                line=line,
-                column=self.width + 1,
-                hint="a value that contains ',' must be in double quotes, e.g. \"Smith, John\"",
-            )
+        csvfile.check_no_line_breaks(
+            row,
+            self.index,
+            line,
+            self.path,
+            "a '\"' in this field is never closed, or the value has a line break; "
+            "keep each value on one line",
+        )
+        csvfile.check_row_width(
+            row,
+            self.width,
+            line,
+            self.path,
+            extra_hint="a value that contains ',' must be in double quotes, e.g. \"Smith, John\"",
+        )
 
 
 def _columns(header: Sequence[str], line: int, shown: str, layout: _Layout) -> _Columns:
     """Check the header line against `layout`; names are case-insensitive and stripped."""
-    if len(header) == 1:
-        for separator, called, hint in (
-            (";", "';'", "Excel in many locales saves CSV with ';'; save it as "),
-            ("\t", "tabs", "save it as "),
-        ):
-            if separator in header[0]:
-                raise InputError(
-                    f"the file is separated by {called}, not ','",
-                    path=shown,
-                    line=line,
-                    column=1,
-                    hint=f"{hint}'CSV UTF-8 (Comma delimited)' or replace {called} with ','",
-                )
+    csvfile.check_separator(header, line, shown)
+    index = csvfile.header_columns(header, line, shown, layout.known)
     written = [value.strip() for value in header]
     names = tuple(value.lower() for value in written)
-    index: dict[str, int] = {}
-    for position, name in enumerate(names):
-        if name in index:
-            raise InputError(
-                f"duplicate column '{name}' (columns {index[name] + 1} and {position + 1})",
-                path=shown,
-                line=line,
-                column=position + 1,
-                hint="keep only one of them",
-            )
-        if name in layout.known:
-            index[name] = position
     for name in layout.required:
         if name not in index:
             raise _missing_column(name, written, line, shown, layout)
@@ -400,9 +308,10 @@ _LEAVE = _Layout(
 def read_agents(path: str | Path) -> tuple[Agent, ...]:
     """Read and check `agents.csv`; the agents in file order."""
     shown = str(path)
-    text = _read_text(Path(path), shown, "agents")
-    records = _records(
-        text, shown, f"expected a header line {_AGENTS_EXAMPLE} and one row per agent"
+    records = csvfile.csv_records(
+        csvfile.read_csv_text(Path(path), shown, "agents"),
+        shown,
+        empty_hint=f"expected a header line {_AGENTS_EXAMPLE} and one row per agent",
     )
     header_line, header = records[0]
     columns = _columns(header, header_line, shown, _AGENTS)
@@ -505,11 +414,11 @@ def read_leave(path: str | Path, agent_ids: Collection[str] | None) -> tuple[Lea
     team is generated later). A header without rows means no leave. Overlapping rows are fine.
     """
     shown = str(path)
-    text = _read_text(Path(path), shown, "leave")
-    records = _records(
-        text,
+    records = csvfile.csv_records(
+        csvfile.read_csv_text(Path(path), shown, "leave"),
         shown,
-        f"expected a header line {_LEAVE_EXAMPLE}; a file with only the header means no leave",
+        empty_hint=f"expected a header line {_LEAVE_EXAMPLE}; a file with only the header means "
+        "no leave",
     )
     header_line, header = records[0]
     columns = _columns(header, header_line, shown, _LEAVE)

@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import bisect
-import codecs
-import csv
-import difflib
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -18,6 +14,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from callshift import csvfile
 from callshift.errors import InputError
 
 ALLOWED_INTERVALS_MINUTES = (15, 30, 60)
@@ -26,7 +23,6 @@ _KNOWN = ("interval_start", *_NUMERIC)
 _TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?")
 _TIME_HINT = "e.g. 2026-12-21 09:15"
 _HEADER_EXAMPLE = "interval_start,calls,aht_seconds[,patience_seconds][,required_agents]"
-_UTF8_HINT = "save the file as UTF-8, e.g. in Excel: Save As > 'CSV UTF-8 (Comma delimited)'"
 _EXPECTED = {
     "calls": "a number >= 0",
     "aht_seconds": "a number of seconds > 0",
@@ -79,7 +75,11 @@ def read_forecast(path: str | Path, interval_minutes: int | None = None) -> Fore
     shown = str(path)
     if interval_minutes is not None and interval_minutes not in ALLOWED_INTERVALS_MINUTES:
         raise InputError(f"interval_minutes must be 15, 30 or 60, got {interval_minutes}")
-    records = _records(_read_text(Path(path), shown), shown)
+    records = csvfile.csv_records(
+        csvfile.read_csv_text(Path(path), shown, "forecast"),
+        shown,
+        empty_hint=f"expected a header line {_HEADER_EXAMPLE} and one row per interval",
+    )
     header_line, header = records[0]
     table = _Table(shown, len(header), _header_columns(header, header_line, shown))
     for line, row in records[1:]:
@@ -93,86 +93,10 @@ def read_forecast(path: str | Path, interval_minutes: int | None = None) -> Fore
     return _build(table, interval_minutes)
 
 
-def _read_text(path: Path, shown: str) -> str:
-    if not path.exists():
-        raise InputError(
-            "file not found",
-            path=shown,
-            hint="check the path; a relative path starts at the current directory",
-        )
-    if path.is_dir():
-        raise InputError(
-            "is a directory, not a file", path=shown, hint="give the path of the forecast CSV file"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", path=shown) from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError("the file is UTF-16, not UTF-8", path=shown, line=1, hint=_UTF8_HINT)
-    body = data.removeprefix(codecs.BOM_UTF8)  # i.e. utf-8-sig, keeping byte offsets exact
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = body.rfind(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"byte 0x{body[exc.start]:02x} is not valid UTF-8",
-            path=shown,
-            line=body.count(b"\n", 0, exc.start) + 1,
-            column=body.count(b",", line_start, exc.start) + 1,
-            hint=_UTF8_HINT,
-        ) from exc
-
-
-def _records(text: str, shown: str) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV records, each with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    next_line = 1
-    try:
-        for row in reader:
-            if any(field.strip() for field in row):
-                records.append((next_line, row))
-            next_line = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError(
-            f"malformed CSV: {exc}",
-            path=shown,
-            line=reader.line_num,
-            hint="check the quotes on this line",
-        ) from exc
-    if not records:
-        raise InputError(
-            "the file is empty",
-            path=shown,
-            hint=f"expected a header line {_HEADER_EXAMPLE} and one row per interval",
-        )
-    return records
-
-
 def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
     """Map each known column name to its 0-based index in the header."""
-    if len(header) == 1 and ";" in header[0]:
-        raise InputError(
-            "the file is separated by ';', not ','",
-            path=shown,
-            line=line,
-            column=1,
-            hint="Excel in many locales saves CSV with ';'; save it as "
-            "'CSV UTF-8 (Comma delimited)' or replace ';' with ','",
-        )
-    found: dict[str, int] = {}
-    for index, name in enumerate(field.strip().lower() for field in header):
-        if name in found:
-            raise InputError(
-                f"duplicate column '{name}' (columns {found[name] + 1} and {index + 1})",
-                path=shown,
-                line=line,
-                column=index + 1,
-                hint="keep only one of them",
-            )
-        if name in _KNOWN:
-            found[name] = index
+    csvfile.check_separator(header, line, shown)
+    found = csvfile.header_columns(header, line, shown, _KNOWN)
     for name in ("interval_start",) if "required_agents" in found else _KNOWN[:3]:
         if name not in found:
             raise _missing_column(name, [field.strip() for field in header], line, shown)
@@ -180,16 +104,10 @@ def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
 
 
 def _missing_column(name: str, columns: list[str], line: int, shown: str) -> InputError:
-    lowered = [column.lower() for column in columns]
-    unused = [column for column in lowered if column and column not in _KNOWN]
-    close = difflib.get_close_matches(name, unused, n=1)
-    close += [
-        column
-        for column in unused  # 'aht' for 'aht_seconds', 'calls_offered' for 'calls'
-        if len(column) >= 3 and (column in name or name in column)
-    ]
-    if close:
-        hint = f"did you mean '{columns[lowered.index(close[0])]}'? rename it to '{name}'"
+    # 'AHT' for 'aht_seconds', 'calls_offered' for 'calls'
+    close = csvfile.similar_column(name, [column.lower() for column in columns], _KNOWN)
+    if close is not None:
+        hint = f"did you mean '{columns[close]}'? rename it to '{name}'"
     elif _TIME_RE.fullmatch(columns[0]):
         hint = f"line {line} must be the header: {_HEADER_EXAMPLE}"
     else:
@@ -201,7 +119,7 @@ def _missing_column(name: str, columns: list[str], line: int, shown: str) -> Inp
         path=shown,
         line=line,
         hint=hint,
-        column=lowered.index(close[0]) + 1 if close else None,
+        column=None if close is None else close + 1,
     )
 
 
@@ -215,22 +133,10 @@ class _Table:
         self.values: dict[str, list[float]] = {name: [] for name in _NUMERIC if name in index}
 
     def add(self, line: int, row: list[str]) -> None:
-        for name, index in self.index.items():
-            if index < len(row) and ("\n" in row[index] or "\r" in row[index]):
-                raise self._error(
-                    f"{name} runs over several lines",
-                    line,
-                    name,
-                    "a '\"' in this field is never closed",
-                )
-        if len(row) < self.width:
-            raise InputError(
-                f"this row has {len(row)} fields but the header has {self.width}",
-                path=self.path,
-                line=line,
-                column=len(row) + 1,
-                hint="check for a missing ',' or a line break inside a value",
-            )
+        csvfile.check_no_line_breaks(
+            row, self.index, line, self.path, "a '\"' in this field is never closed"
+        )
+        csvfile.check_row_width(row, self.width, line, self.path)
         start = self._start(line, row[self.index["interval_start"]].strip())
         got = {
             name: self._number(line, row[self.index[name]].strip(), name) for name in self.values

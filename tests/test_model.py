@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import inspect
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from callshift.agents import Agent
-from callshift.config import DEFAULT_SHIFTS, RuleSettings, ShiftSpec
+from callshift.agents import Agent, Leave
+from callshift.config import DEFAULT_SHIFTS, Config, RuleSettings, ShiftSpec
+from callshift.plan import roster_frame, roster_rows
 from callshift.roster import check
+from callshift.roster.check import check_rules
 from callshift.roster.model import HARD_RULES, RosterModel, build_model
 from callshift.roster.problem import RosterProblem
+from callshift.roster.solve import Solution
 from callshift.shifts import expand_templates
 
 MONDAY = date(2026, 12, 21)
@@ -45,8 +49,15 @@ def problem(
     )
 
 
-def feasible(p: RosterProblem, rule: str | None, shifts: list[tuple[int, int, str]]) -> bool:
-    """Can ``shifts`` (agent, day, code) all be worked under ``rule`` alone (None: all)?"""
+def feasible(
+    p: RosterProblem,
+    rule: str | None,
+    shifts: list[tuple[int, int, str]],
+) -> bool:
+    """Can ``shifts`` (agent, day, code) all be worked under ``rule`` alone (None: all)?
+
+    A roster the solver finds is passed through the independent checker for the same
+    rule(s), so model and checker must agree on every case here."""
     if rule is None:
         m = build_model(p)
     else:
@@ -60,7 +71,32 @@ def feasible(p: RosterProblem, rule: str | None, shifts: list[tuple[int, int, st
     solver.parameters.random_seed = 1
     status = solver.solve(m.model)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE)
-    return bool(status != cp_model.INFEASIBLE)
+    if status == cp_model.INFEASIBLE:
+        return False
+    chosen = tuple(key for key, var in m.x.items() if solver.boolean_value(var))
+    solution = Solution(p, chosen, "FEASIBLE", None, None, 0.0)
+    leave = tuple(Leave(a, d, d) for a, days in p.leave.items() for d in days)
+    specs = tuple(
+        ShiftSpec(
+            t.code,
+            start=f"{t.start_minute // 60:02d}:{t.start_minute % 60:02d}",
+            length_hours=t.length_minutes / 60,
+            break_minutes=t.break_minutes,
+        )
+        for t in p.templates
+    )
+    config = replace(Config(), rules=p.rules, shifts=specs)
+    violations = check_rules(
+        roster_rows(roster_frame(solution)),
+        agents=p.agents,
+        leave=leave,
+        config=config,
+        start=p.start,
+        days=p.days,
+        only=None if rule is None else {rule},
+    )
+    assert violations == (), f"the checker rejects the model's roster: {violations}"
+    return True
 
 
 def run(days: list[int], code: str = "P", agent: int = 0) -> list[tuple[int, int, str]]:

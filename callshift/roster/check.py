@@ -8,14 +8,10 @@ file. ``read_roster`` is the only parser of ``roster.csv``.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import difflib
-import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from callshift import csvfile
 from callshift.agents import Agent, Leave, leave_days
 from callshift.config import Config, RuleSettings, ShiftSpec, parse_clock
 from callshift.erlang import erlang_a_metrics, erlang_c_metrics
@@ -39,7 +36,6 @@ _DATETIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::00)?
 _NIGHT_VALUES = {"true": True, "false": False}
 _HOURS_TOLERANCE = 1e-6
 _PAID_HOURS_TOLERANCE = 0.005  # paid_hours may be written rounded to 2 decimals
-_UTF8_HINT = "save the file as UTF-8, e.g. in Excel: Save As > 'CSV UTF-8 (Comma delimited)'"
 _MINUTES_PER_DAY = 1440
 
 
@@ -142,92 +138,46 @@ Rule = Callable[[RowsByAgent, RuleContext], list[Violation]]
 def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
     """Read ``roster.csv``; every problem raises InputError with file, line and column."""
     shown = str(path)
-    records = _records(_read_text(Path(path), shown), shown)
+    text = csvfile.read_csv_text(
+        Path(path),
+        shown,
+        "roster",
+        not_found_hint="check the path of the roster",
+        directory_hint="give a roster.csv file",
+    )
+    records = csvfile.csv_records(
+        text,
+        shown,
+        empty_hint=f"expected a header line {','.join(ROSTER_COLUMNS)} and one row per shift",
+        quotes_hint="check the quotes",
+    )
     header_line, header = records[0]
+    csvfile.check_separator(header, header_line, shown)
     columns = _header_columns(header, header_line, shown)
     parser = _RowParser(shown, len(header), columns)
     return tuple(parser.parse(line, row) for line, row in records[1:])
 
 
-def _read_text(path: Path, shown: str) -> str:
-    if not path.exists():
-        raise InputError("file not found", path=shown, hint="check the path of the roster")
-    if path.is_dir():
-        raise InputError("is a directory, not a file", path=shown, hint="give a roster.csv file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", path=shown) from exc
-    body = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = body.rfind(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"byte 0x{body[exc.start]:02x} is not valid UTF-8",
-            path=shown,
-            line=body.count(b"\n", 0, exc.start) + 1,
-            column=body.count(b",", line_start, exc.start) + 1,
-            hint=_UTF8_HINT,
-        ) from exc
-
-
-def _records(text: str, shown: str) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV records, each with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    next_line = 1
-    try:
-        for row in reader:
-            if any(field.strip() for field in row):
-                records.append((next_line, row))
-            next_line = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError(
-            f"malformed CSV: {exc}", path=shown, line=reader.line_num, hint="check the quotes"
-        ) from exc
-    if not records:
-        raise InputError(
-            "the file is empty",
-            path=shown,
-            hint=f"expected a header line {','.join(ROSTER_COLUMNS)} and one row per shift",
-        )
-    return records
-
-
 def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
     """Map each roster column name to its 0-based index in the header."""
-    names = [field.strip().lower() for field in header]
-    found: dict[str, int] = {}
-    for index, name in enumerate(names):
-        if name in found:
-            raise InputError(
-                f"duplicate column '{name}' (columns {found[name] + 1} and {index + 1})",
-                path=shown,
-                line=line,
-                column=index + 1,
-            )
-        if name in ROSTER_COLUMNS:
-            found[name] = index
+    found = csvfile.header_columns(header, line, shown, ROSTER_COLUMNS, duplicate_hint=None)
     for name in ROSTER_COLUMNS:
         if name not in found and name not in _OPTIONAL_COLUMNS:
-            raise _missing_column(name, names, line, shown)
+            raise _missing_column(name, [field.strip().lower() for field in header], line, shown)
     return found
 
 
 def _missing_column(name: str, names: list[str], line: int, shown: str) -> InputError:
     """The error for a missing column, pointing at a misnamed one if there is one."""
-    unused = [n for n in names if n and n not in ROSTER_COLUMNS]
-    close = difflib.get_close_matches(name, unused, n=1)
-    close += [n for n in unused if len(n) >= 3 and (n in name or name in n)]
+    close = csvfile.similar_column(name, names, ROSTER_COLUMNS)
     hint = f"the header must be {','.join(ROSTER_COLUMNS)}"
-    if close:
-        hint = f"did you mean '{close[0]}'? {hint}"
+    if close is not None:
+        hint = f"did you mean '{names[close]}'? {hint}"
     return InputError(
         f"missing required column '{name}'; found columns: {', '.join(names)}",
         path=shown,
         line=line,
-        column=names.index(close[0]) + 1 if close else None,
+        column=None if close is None else close + 1,
         hint=hint,
     )
 
@@ -239,7 +189,14 @@ class _RowParser:
         self.path, self.width, self.index = path, width, index
 
     def parse(self, line: int, row: list[str]) -> RosterRow:
-        self._check_width(line, row)
+        csvfile.check_row_width(
+            row,
+            self.width,
+            line,
+            self.path,
+            extra_hint="check for a ',' inside a value; quote it",
+            extra_column="first_value",
+        )
         start = self._datetime(line, row, "start")
         end = self._datetime(line, row, "end")
         if end <= start:
@@ -260,25 +217,6 @@ class _RowParser:
             holiday=self._field(row, "holiday"),
             line=line,
         )
-
-    def _check_width(self, line: int, row: list[str]) -> None:
-        if len(row) < self.width:
-            raise InputError(
-                f"this row has {len(row)} fields but the header has {self.width}",
-                path=self.path,
-                line=line,
-                column=len(row) + 1,
-                hint="check for a missing ',' or a line break inside a value",
-            )
-        extra = [i for i in range(self.width, len(row)) if row[i].strip()]
-        if extra:
-            raise InputError(
-                f"this row has {len(row)} fields but the header has {self.width}",
-                path=self.path,
-                line=line,
-                column=extra[0] + 1,
-                hint="check for a ',' inside a value; quote it",
-            )
 
     def _field(self, row: list[str], name: str) -> str:
         return row[self.index[name]].strip() if name in self.index else ""
@@ -358,6 +296,23 @@ def check_roster(
     days: int,
 ) -> CheckReport:
     """Every hard rule of ``rows`` (in HARD_RULES order) and the coverage they give."""
+    violations = check_rules(
+        rows, agents=agents, leave=leave, config=config, start=start, days=days
+    )
+    return CheckReport(violations, coverage(rows, config, forecast, start, days))
+
+
+def check_rules(
+    rows: Sequence[RosterRow],
+    *,
+    agents: Sequence[Agent] | None,
+    leave: Sequence[Leave],
+    config: Config,
+    start: date,
+    days: int,
+    only: Collection[str] | None = None,
+) -> tuple[Violation, ...]:
+    """The hard-rule violations of ``rows`` (all rules, or the rule ids in ``only``)."""
     context = RuleContext(
         start=start,
         days=days,
@@ -367,8 +322,12 @@ def check_roster(
         leave=leave_days(leave),
     )
     by_agent = rows_by_agent(rows)
-    violations = [v for rule in HARD_RULES.values() for v in rule(by_agent, context)]
-    return CheckReport(tuple(violations), coverage(rows, config, forecast, start, days))
+    return tuple(
+        v
+        for rule_id, rule in HARD_RULES.items()
+        if only is None or rule_id in only
+        for v in rule(by_agent, context)
+    )
 
 
 def rows_by_agent(rows: Sequence[RosterRow]) -> dict[str, tuple[RosterRow, ...]]:

@@ -62,6 +62,7 @@ class Solution:
     best_bound: float | None
     solve_seconds: float
     shortfall_cost: float = 0.0
+    shortfall_intervals: int = 0  # agent-intervals short, reachable intervals only
     lower_bound_agents: int | None = None
 
     @property
@@ -143,6 +144,7 @@ def solve_roster(
         best_bound=solver.best_objective_bound if found else None,
         solve_seconds=time.monotonic() - began,
         shortfall_cost=solver.value(m.shortfall_cost) if found else math.inf,
+        shortfall_intervals=sum(solver.value(s) for s in m.shortfall) if found else -1,
     )
 
 
@@ -152,9 +154,10 @@ def solve_roster(
 def covering_bound(
     problem: RosterProblem, *, minimise: str = "paid_minutes", time_limit: float = 30.0
 ) -> tuple[float, bool]:
-    """The fewest paid minutes (or shifts) any multiset of template shifts needs to cover
-    every reachable interval's requirement, ignoring who works them. Returns the value and
-    whether it is proven optimal (else the solver's lower bound)."""
+    """The fewest paid minutes (or ``shifts``, or ``surplus`` agent-intervals) any multiset
+    of template shifts needs to cover every reachable interval's requirement, ignoring who
+    works them. Returns the value and whether it is proven optimal (else the solver's
+    lower bound)."""
     model = cp_model.CpModel()
     top = int(problem.required.max(initial=0))
     counts = {
@@ -171,6 +174,9 @@ def covering_bound(
             model.add(sum(vars_) >= int(problem.required[i]))
     if minimise == "shifts":
         model.minimize(sum(counts.values()))
+    elif minimise == "surplus":
+        needed = int(problem.required[problem.reachable()].sum())
+        model.minimize(sum(len(problem.covered(d, t)) * v for (d, t), v in counts.items()) - needed)
     else:
         model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
     solver = cp_model.CpSolver()
@@ -192,9 +198,15 @@ def max_shifts_per_agent(problem: RosterProblem, contract_hours: float) -> int:
 
 
 def team_lower_bound(problem: RosterProblem) -> int:
-    """No team smaller than this can cover the reachable requirement."""
+    """No team smaller than this can cover the reachable requirement: the fewest shifts
+    over the most one agent may work, and the peak requirement (one agent's shifts never
+    overlap, so each interval needs that many different agents)."""
     shifts, _ = covering_bound(problem, minimise="shifts")
-    return math.ceil(shifts / max_shifts_per_agent(problem, problem.rules.contract_hours) - 1e-9)
+    by_shifts = math.ceil(
+        shifts / max_shifts_per_agent(problem, problem.rules.contract_hours) - 1e-9
+    )
+    peak = int(problem.required[problem.reachable()].max(initial=0))
+    return max(by_shifts, peak)
 
 
 def size_team(
@@ -207,33 +219,50 @@ def size_team(
 ) -> Solution:
     """The fewest generic agents (A001, …) that cover the requirement, then their roster.
 
-    Starts at the covering lower bound and adds agents while reachable shortfall remains
-    (each try stops as soon as it finds a roster without shortfall); the final roster is
-    solved with the full objective from the last try's roster. Half the time limit goes
-    to sizing, the rest to the final roster.
+    Starts at the lower bound, gallops upward (+1, +2, +4, …) until a try covers every
+    reachable interval, then bisects down to the smallest such team. Each try stops as
+    soon as it finds a roster without shortfall; a try that finds none in its share of the
+    time counts as too small, so the team is never claimed smaller than shown. The final
+    roster is solved with the full objective from the best try's roster. Half the time
+    limit goes to sizing.
     """
     began = time.monotonic()
     bound = team_lower_bound(problem)
-    size = max(1, min(bound, max_agents))
     budget = settings.time_limit_seconds / 2
-    best: Solution | None = None
-    while True:
+
+    def attempt(size: int) -> Solution:
         left = budget - (time.monotonic() - began)
-        trial = problem.with_agents(generic_agents(size))
-        attempt = solve_roster(
-            trial,
+        return solve_roster(
+            problem.with_agents(generic_agents(size)),
             settings,
             shortfall_only=True,
-            time_limit=max(left, settings.time_limit_seconds / 20),
+            time_limit=max(min(left, budget / 4), settings.time_limit_seconds / 40),
             deterministic=deterministic,
             on_progress=on_progress,
-            phase=f"sizing {size} agents",
+            phase=f"sizing: {size} agents?",
         )
-        best = attempt
-        short = attempt.shortfall_cost
-        if (attempt.found and short == 0) or size >= max_agents or left <= 0:
+
+    def covers(solution: Solution) -> bool:
+        return solution.found and solution.shortfall_intervals == 0
+
+    too_small = min(bound, max_agents) - 1
+    step = 1
+    best = attempt(too_small + 1)
+    while not covers(best) and too_small + 1 < max_agents:
+        too_small = len(best.problem.agents)
+        if time.monotonic() - began > budget:
             break
-        size = min(max_agents, size + max(1, math.ceil(size * 0.02)))
+        best = attempt(min(too_small + step, max_agents))
+        step *= 2
+    while covers(best) and len(best.problem.agents) - too_small > 1:
+        if time.monotonic() - began > budget:
+            break
+        middle = attempt((too_small + len(best.problem.agents)) // 2)
+        if covers(middle):
+            best = middle
+        else:
+            too_small = len(middle.problem.agents)
+    size = len(best.problem.agents)
     remaining = settings.time_limit_seconds - (time.monotonic() - began)
     final = solve_roster(
         best.problem,
