@@ -25,6 +25,7 @@ from callshift.errors import CallshiftError, InputError
 from callshift.forecast import read_forecast
 from callshift.plan import make_plan
 from callshift.report import (
+    agents_table,
     atomic_writer,
     coverage_totals,
     default_out_dir,
@@ -171,6 +172,14 @@ def plan(
     start: Annotated[
         str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: forecast's).")
     ] = None,
+    preferences: Annotated[
+        Path | None,
+        typer.Option("--preferences", help="preferences.csv: agents' wishes (soft)."),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="history.csv: burden counts from earlier periods."),
+    ] = None,
     days: Annotated[int, typer.Option("--days", help="Days to roster.")] = 7,
     out: Annotated[
         Path | None,
@@ -197,6 +206,8 @@ def plan(
                 settings,
                 agents_path=agents,
                 leave_path=leave,
+                preferences_path=preferences,
+                history_path=history,
                 start=_parse_date(start, "--start"),
                 days=days,
                 max_agents=max_agents,
@@ -208,6 +219,7 @@ def plan(
     if quiet:
         return
     console.print(plan_table(result))
+    console.print(agents_table(result))
     facts = summary(result)
     team = f"{facts['agents']} agents"
     if result.sized:
@@ -222,6 +234,13 @@ def plan(
     )
     if "note" in facts:
         console.print(f"Note: {facts['note']}")
+    if facts["holidays"]:
+        console.print("Holidays: " + ", ".join(f"{d} {n}" for d, n in facts["holidays"].items()))
+    if facts["night_transport"]:
+        console.print(
+            f"Night transport: {len(facts['night_transport'])} shifts start or end 23:00-05:00 "
+            "for agents with night_transport (listed in summary.json)"
+        )
     console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
 
 

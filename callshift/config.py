@@ -103,6 +103,23 @@ DEFAULT_SHIFTS: tuple[ShiftSpec, ...] = (
 )
 
 
+RULE_PRESETS: dict[str, dict[str, Any]] = {
+    # Indonesia, PP 35/2021: 40 h a week as 5 x 8 h with 2 rest days; overtime at most 4 h a
+    # day and 18 h a week; UU 13/2003 Pasal 76: protected workers (night_ok = false) not
+    # 23:00-07:00. The law sets no rest between shifts: 11 h is company policy.
+    "id": {},
+    "id-6x7": {"weekly_rest_days": 1},
+    # EU Working Time Directive: 11 h daily rest, 24 h weekly rest, 48 h average week.
+    "eu": {
+        "weekly_rest_days": 1,
+        "night_ok_start": "23:00",
+        "night_ok_end": "05:00",
+        "max_shift_hours": 13.0,
+        "max_contract_hours": 48.0,
+    },
+}
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     """Hard rules of the roster. Each is one ``add_<rule_id>`` in the model, one
@@ -115,8 +132,17 @@ class RuleSettings:
     contract_hours: float = 40.0
     night_start: str = "23:00"
     night_end: str = "05:00"
+    night_ok_start: str = "23:00"
+    night_ok_end: str = "07:00"
+    max_shift_hours: float = 12.0
+    max_contract_hours: float = 58.0
+    preset: str = "id"
 
     def __post_init__(self) -> None:
+        if self.preset not in RULE_PRESETS:
+            raise ValueError(
+                f"preset must be one of {', '.join(RULE_PRESETS)}, not {self.preset!r}"
+            )
         if self.max_shifts_per_day < 1:
             raise ValueError("max_shifts_per_day must be >= 1")
         if not 0 <= self.min_rest_hours <= 48:
@@ -129,6 +155,65 @@ class RuleSettings:
             raise ValueError("contract_hours must be more than 0 and at most 84")
         if parse_clock(self.night_start, "night_start") == parse_clock(self.night_end, "night_end"):
             raise ValueError("night_start and night_end must differ")
+        if parse_clock(self.night_ok_start, "night_ok_start") == parse_clock(
+            self.night_ok_end, "night_ok_end"
+        ):
+            raise ValueError("night_ok_start and night_ok_end must differ")
+        if not 0 < self.max_shift_hours <= 24:
+            raise ValueError("max_shift_hours must be more than 0 and at most 24")
+        if self.contract_hours > self.max_contract_hours:
+            raise ValueError(
+                f"contract_hours must be at most max_contract_hours ({self.max_contract_hours:g})"
+            )
+
+
+@dataclass(frozen=True)
+class SoftSettings:
+    """Weights of the soft rules, per unit of each rule's penalty (0 switches it off).
+
+    Coverage costs 100 per agent per interval short and 1 per agent over, so a fairness
+    unit of 40 is worth 10 agent-hours of surplus and never a shortfall."""
+
+    fair_nights: int = 40
+    fair_weekends: int = 30
+    fair_holidays: int = 40
+    forward_rotation: int = 10
+    stable_shift: int = 5
+    night_blocks: int = 10
+    off_pairs: int = 5
+    weekend_off: int = 20
+    preferences: int = 3
+    min_night_block: int = 2
+    max_night_block: int = 4
+    days_off_after_nights: int = 2
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if getattr(self, f.name) < 0:
+                raise ValueError(f"{f.name} must be >= 0")
+        if not 1 <= self.min_night_block <= self.max_night_block:
+            raise ValueError("min_night_block must be between 1 and max_night_block")
+
+
+@dataclass(frozen=True)
+class HolidaySettings:
+    """Public holidays from the ``holidays`` package, plus the company's own days.
+
+    ``cuti_bersama`` adds Indonesia's collective leave days (the package's "government"
+    category). ``company`` maps `YYYY-MM-DD` to a name."""
+
+    country: str = "ID"
+    subdivision: str | None = None
+    cuti_bersama: bool = False
+    language: str | None = None  # None: the country's own language (Indonesian for ID)
+    company: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Z]{2,3}", self.country):
+            raise ValueError(f"country must be an ISO code like ID or GB, not {self.country!r}")
+        for day, name in self.company.items():
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or not isinstance(name, str):
+                raise ValueError(f"company holidays map YYYY-MM-DD to a name, not {day!r}")
 
 
 @dataclass(frozen=True)
@@ -153,6 +238,8 @@ class Config:
     staffing: StaffingSettings = field(default_factory=StaffingSettings)
     rules: RuleSettings = field(default_factory=RuleSettings)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    holidays: HolidaySettings = field(default_factory=HolidaySettings)
+    soft: SoftSettings = field(default_factory=SoftSettings)
     shifts: tuple[ShiftSpec, ...] = DEFAULT_SHIFTS
     source: str | None = None
 
@@ -196,6 +283,8 @@ class Config:
                 )
             if not isinstance(value, dict):
                 raise where.error(None, name, f"{name} must be a [{name}] section")
+            if name == "rules" and isinstance(value.get("preset"), str):
+                value = {**RULE_PRESETS.get(value["preset"], {}), **value}
             sections[name] = _build(_SECTIONS[name], value, name, where)
         return replace(cls(), source=source, **sections)
 
@@ -213,6 +302,8 @@ _SECTIONS: dict[str, type] = {
     "staffing": StaffingSettings,
     "rules": RuleSettings,
     "solver": SolverSettings,
+    "holidays": HolidaySettings,
+    "soft": SoftSettings,
 }
 
 
@@ -298,6 +389,12 @@ def _check_type(
     hint: Any, value: Any, section: str, key: str, where: _Locator, occurrence: int = 0
 ) -> Any:
     allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if typing.get_origin(hint) is dict:
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return dict(value)
+        raise where.error(
+            section, key, f"{key} must be a table of names, not {value!r}", occurrence=occurrence
+        )
     for kind in allowed:
         if kind is type(None):
             continue

@@ -15,14 +15,20 @@ import pandas as pd
 
 from callshift.agents import Agent, Leave, read_agents, read_leave
 from callshift.config import Config
-from callshift.errors import CallshiftError, InfeasibleError
+from callshift.errors import CallshiftError, InfeasibleError, InputError
 from callshift.forecast import read_forecast
+from callshift.history import History, read_history, updated_history
+from callshift.preferences import Preference, read_preferences
 from callshift.roster.check import CheckReport, RosterRow, check_roster
 from callshift.roster.problem import RosterProblem, build_problem
+from callshift.roster.soft import Roster, longest_run, measure_all, off_day_pairs
+from callshift.roster.soft import preference_days as preference_days_of
 from callshift.roster.solve import ProgressCallback, Solution, size_team, solve_roster
+from callshift.shifts import ShiftTemplate, expand_templates
 from callshift.staffing import Staffing, compute_staffing
 
 TIMESTAMP = "%Y-%m-%d %H:%M"
+HOLIDAY_ROW = "(holiday)"  # the first row of roster_grid.csv when the period has holidays
 
 
 class RosterCheckFailed(CallshiftError):
@@ -40,6 +46,7 @@ class Plan:
     check: CheckReport
     roster: pd.DataFrame  # the roster.csv rows
     warnings: tuple[str, ...]
+    history: History | None = None  # the cumulative counts after this period
 
     @property
     def sized(self) -> bool:
@@ -52,6 +59,8 @@ def make_plan(
     *,
     agents_path: str | Path | None = None,
     leave_path: str | Path | None = None,
+    preferences_path: str | Path | None = None,
+    history_path: str | Path | None = None,
     start: date | None = None,
     days: int = 7,
     max_agents: int = 500,
@@ -66,8 +75,24 @@ def make_plan(
     if leave_path is not None:
         ids = [a.agent_id for a in agents] if agents is not None else None
         leave = read_leave(leave_path, ids)
+    _check_contracts(agents, config)
+    ids = [a.agent_id for a in agents] if agents is not None else None
+    preferences: tuple[Preference, ...] = ()
+    if preferences_path is not None:
+        codes = sorted({t.code for t in _templates(config)} | {s.code for s in config.shifts})
+        preferences = read_preferences(preferences_path, ids, codes)
+    history = read_history(history_path) if history_path is not None else None
     staffing = compute_staffing(forecast, config.staffing)
-    problem = build_problem(staffing, config, start=start, days=days, agents=agents, leave=leave)
+    problem = build_problem(
+        staffing,
+        config,
+        start=start,
+        days=days,
+        agents=agents,
+        leave=leave,
+        preferences=preferences,
+        history=_history_counts(history),
+    )
     if agents is None:
         solution = size_team(
             problem,
@@ -87,6 +112,8 @@ def make_plan(
             f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
         )
     roster = roster_frame(solution)
+    if history is not None or history_path is not None:
+        history = _next_history(history or History({}), roster, problem)
     report = check_roster(
         roster_rows(roster),
         agents=solution.problem.agents,
@@ -109,8 +136,65 @@ def make_plan(
         solution=solution,
         check=report,
         roster=roster,
-        warnings=forecast.warnings + staffing.warnings,
+        warnings=forecast.warnings + staffing.warnings + _estimated_warning(problem),
+        history=history,
     )
+
+
+def _templates(config: Config) -> list[ShiftTemplate]:
+    try:
+        return list(expand_templates(config.shifts, config.rules))
+    except ValueError as exc:
+        raise InputError(str(exc), path=config.source) from None
+
+
+def _check_contracts(agents: tuple[Agent, ...] | None, config: Config) -> None:
+    limit = config.rules.max_contract_hours
+    for agent in agents or ():
+        if agent.contract_hours is not None and agent.contract_hours > limit:
+            raise InputError(
+                f"agent {agent.agent_id} has contract_hours {agent.contract_hours:g}, above "
+                f"max_contract_hours = {limit:g} of the {config.rules.preset!r} rules "
+                "(40 h + 18 h overtime a week under PP 35/2021; 48 h under the EU directive)"
+            )
+
+
+def _history_counts(history: History | None) -> dict[str, tuple[int, int, int]]:
+    if history is None:
+        return {}
+    return {
+        agent_id: (row.nights, row.weekend_days, row.holidays)
+        for agent_id, row in history.rows.items()
+    }
+
+
+def _next_history(history: History, roster: pd.DataFrame, problem: RosterProblem) -> History:
+    worked: dict[str, tuple[int, int, int]] = {}
+    weekend = pd.to_datetime(roster["date"]).dt.day_of_week >= 5
+    frame = roster.assign(weekend=weekend, on_holiday=roster["holiday"] != "")
+    for agent in problem.agents:
+        rows = frame[frame["agent_id"] == agent.agent_id]
+        worked[agent.agent_id] = (
+            int(rows["night"].sum()),
+            int(rows["weekend"].sum()),
+            int(rows["on_holiday"].sum()),
+        )
+    last = problem.dates[-1]
+    try:
+        return updated_history(history, worked, last)
+    except ValueError as exc:
+        raise InputError(f"--history: {exc}") from None
+
+
+def _estimated_warning(problem: RosterProblem) -> tuple[str, ...]:
+    estimated = [
+        f"{day} {name}"
+        for day, name in sorted(problem.holiday_dates.items())
+        if "estimated" in name.lower() or "perkiraan" in name.lower()
+    ]
+    if not estimated:
+        return ()
+    return ("holiday dates estimated, not yet announced (they may move): " + ", ".join(estimated),)
 
 
 def roster_frame(solution: Solution) -> pd.DataFrame:
@@ -130,7 +214,7 @@ def roster_frame(solution: Solution) -> pd.DataFrame:
                 "end": (origin + pd.Timedelta(minutes=end)).strftime(TIMESTAMP),
                 "paid_hours": template.paid_hours,
                 "night": template.night,
-                "holiday": "",
+                "holiday": p.holiday_shifts.get((d, t), ""),
             }
         )
     columns = ["agent_id", "date", "shift", "start", "end", "paid_hours", "night", "holiday"]
@@ -168,12 +252,18 @@ def grid_frame(plan: Plan) -> pd.DataFrame:
                 grid.loc[agent.agent_id, day.isoformat()] = "LEAVE"
     for row in plan.roster.itertuples(index=False):
         grid.loc[str(row.agent_id), str(row.date)] = str(row.shift)
+    if p.holiday_dates:
+        marks = pd.DataFrame(
+            [[p.holiday_dates.get(d, "") for d in p.dates]], index=[HOLIDAY_ROW], columns=dates
+        )
+        grid = pd.concat([marks, grid])
     grid.index.name = "agent_id"
     return grid.reset_index()
 
 
 def agent_stats(plan: Plan) -> pd.DataFrame:
-    """Per agent: hours, shifts, nights, weekend days and holidays worked."""
+    """Per agent: hours, shifts, nights, weekend days and holidays worked, the longest run of
+    working days, blocks of two or more days off, and preferences granted."""
     roster = plan.roster
     weekend = pd.to_datetime(roster["date"]).dt.day_of_week >= 5
     frame = roster.assign(weekend=weekend, on_holiday=roster["holiday"] != "")
@@ -184,10 +274,48 @@ def agent_stats(plan: Plan) -> pd.DataFrame:
         weekend_days=("weekend", "sum"),
         holidays=("on_holiday", "sum"),
     )
-    ids = [a.agent_id for a in plan.problem.agents]
+    p = plan.problem
+    ids = [a.agent_id for a in p.agents]
     stats = stats.reindex(ids, fill_value=0)
+    worked = Roster.of(p, plan.solution.assignments).days_of
+    stats["longest_run"] = [longest_run(worked[a]) for a in range(len(ids))]
+    stats["off_pairs"] = [
+        off_day_pairs(set(worked[a]), p.dates, p.leave.get(ids[a], frozenset()))
+        for a in range(len(ids))
+    ]
+    asked = [0] * len(ids)
+    granted = [0] * len(ids)
+    for a, d, _, grants in preference_days_of(p):
+        asked[a] += 1
+        shift = worked[a].get(d)
+        granted[a] += int(shift is None if grants is None else shift in grants)
+    stats["preferences_asked"] = asked
+    stats["preferences_granted"] = granted
     stats.index.name = "agent_id"
     return stats.reset_index()
+
+
+def soft_penalties(plan: Plan) -> dict[str, float]:
+    """Every soft rule's penalty in its own units (see callshift.roster.soft)."""
+    return measure_all(plan.problem, plan.solution.assignments)
+
+
+def night_transport(plan: Plan) -> list[dict[str, str]]:
+    """Shifts starting or ending 23:00-05:00 of agents with night_transport: the site
+    arranges their food and transport."""
+    wanted = {a.agent_id for a in plan.problem.agents if a.night_transport}
+    rows = []
+    for row in plan.roster.itertuples(index=False):
+        if str(row.agent_id) not in wanted:
+            continue
+        times = (pd.Timestamp(str(row.start)), pd.Timestamp(str(row.end)))
+        if any(
+            t.hour * 60 + t.minute >= 23 * 60 or t.hour * 60 + t.minute <= 5 * 60 for t in times
+        ):
+            rows.append(
+                {"agent_id": str(row.agent_id), "start": str(row.start), "end": str(row.end)}
+            )
+    return rows
 
 
 def unreachable_hours(plan: Plan) -> float:

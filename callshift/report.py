@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 from rich.table import Table
 
-from callshift.plan import Plan, agent_stats, grid_frame, unreachable_hours
+from callshift.history import history_csv
+from callshift.plan import (
+    Plan,
+    agent_stats,
+    grid_frame,
+    night_transport,
+    soft_penalties,
+    unreachable_hours,
+)
 from callshift.staffing import Staffing
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
@@ -148,6 +156,10 @@ def summary(plan: Plan) -> dict[str, Any]:
         "paid_hours": float(plan.roster["paid_hours"].sum()),
         "predicted_service_level": predicted,
         "hard_rules_hold": plan.check.ok,
+        "holidays": {day.isoformat(): name for day, name in plan.problem.holiday_dates.items()},
+        "soft_penalties": soft_penalties(plan),
+        "spreads": spreads(plan, stats),
+        "night_transport": night_transport(plan),
         "per_agent": [
             {
                 "agent_id": str(row["agent_id"]),
@@ -156,6 +168,10 @@ def summary(plan: Plan) -> dict[str, Any]:
                 "nights": int(row["nights"]),
                 "weekend_days": int(row["weekend_days"]),
                 "holidays": int(row["holidays"]),
+                "longest_run": int(row["longest_run"]),
+                "off_pairs": int(row["off_pairs"]),
+                "preferences_asked": int(row["preferences_asked"]),
+                "preferences_granted": int(row["preferences_granted"]),
             }
             for row in stats.to_dict("records")
         ],
@@ -166,6 +182,69 @@ def summary(plan: Plan) -> dict[str, Any]:
             "period's roster (its night shift covers them)"
         )
     return result
+
+
+SPREAD_MEASURES = ("hours", "nights", "weekend_days", "holidays", "longest_run", "off_pairs")
+
+
+def spreads(plan: Plan, stats: pd.DataFrame | None = None) -> dict[str, dict[str, float]]:
+    """Min and max of each measure over the full-time agents with no leave (the ones whose
+    fair share is the same), and over all agents."""
+    stats = agent_stats(plan) if stats is None else stats
+    p = plan.problem
+    full = {
+        a.agent_id
+        for a in p.agents
+        if p.contract_hours(a) == p.rules.contract_hours and not p.leave.get(a.agent_id)
+    }
+    night_ok = {a.agent_id for a in p.agents if a.night_ok}
+    result: dict[str, dict[str, float]] = {}
+    for measure in SPREAD_MEASURES:
+        group = stats[stats["agent_id"].isin(full)]
+        if measure == "nights":
+            group = group[group["agent_id"].isin(night_ok)]
+        values = group[measure] if len(group) else stats[measure]
+        result[measure] = {
+            "full_time_min": float(values.min()) if len(values) else 0.0,
+            "full_time_max": float(values.max()) if len(values) else 0.0,
+            "all_min": float(stats[measure].min()) if len(stats) else 0.0,
+            "all_max": float(stats[measure].max()) if len(stats) else 0.0,
+        }
+    return result
+
+
+def agents_table(plan: Plan) -> Table:
+    """Per agent: the burden and rotation measures, with min / max rows per measure."""
+    stats = agent_stats(plan)
+    table = Table(title="Agents")
+    columns = [
+        ("agent", "agent_id"),
+        ("hours", "hours"),
+        ("nights", "nights"),
+        ("weekend", "weekend_days"),
+        ("holidays", "holidays"),
+        ("longest run", "longest_run"),
+        ("off pairs", "off_pairs"),
+        ("prefs granted", "preferences_granted"),
+    ]
+    for title, _ in columns:
+        table.add_column(title, justify="left" if title == "agent" else "right")
+    for row in stats.to_dict("records"):
+        cells = [str(row["agent_id"])]
+        for _, key in columns[1:]:
+            value = row[key]
+            if key == "preferences_granted":
+                cells.append(
+                    f"{value}/{row['preferences_asked']}" if row["preferences_asked"] else ""
+                )
+            else:
+                cells.append(f"{value:g}")
+        table.add_row(*cells)
+    spread = spreads(plan, stats)
+    for label, key in (("min (full-time)", "full_time_min"), ("max (full-time)", "full_time_max")):
+        cells = [label] + [f"{spread[k][key]:g}" if k in spread else "" for _, k in columns[1:]]
+        table.add_row(*cells, style="bold")
+    return table
 
 
 def default_out_dir(plan: Plan) -> Path:
@@ -183,6 +262,8 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
         "coverage.csv": coverage_frame(plan).to_csv(index=False, lineterminator="\n"),
         "summary.json": json.dumps(summary(plan), indent=2) + "\n",
     }
+    if plan.history is not None:
+        texts["history.csv"] = history_csv(plan.history)
     out.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     try:

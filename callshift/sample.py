@@ -49,6 +49,19 @@ contract_hours = 40
 night_start = "23:00"
 night_end = "05:00"
 
+[holidays]
+# Public holidays from the `holidays` package: ISO country code, optional subdivision.
+country = "ID"
+# subdivision = "JK"
+# Indonesia's cuti bersama (collective leave days) count as holidays too when true.
+cuti_bersama = false
+# Language of holiday names; without it the country's own ("Hari Raya Natal" for ID).
+# language = "en_US"
+
+[holidays.company]
+# Company holidays: "YYYY-MM-DD" = "name".
+# "2026-12-31" = "Tutup buku akhir tahun"
+
 [solver]
 time_limit_seconds = 60
 # 0 uses every core; 1 with a fixed seed gives the same roster for the same inputs.

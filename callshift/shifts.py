@@ -24,6 +24,8 @@ class ShiftTemplate:
     length_minutes: int
     break_minutes: int
     night: bool
+    family: str = ""  # the configured template's code: D09, D11 and D13 are all "D"
+    protected: bool = False  # overlaps the night_ok window: not for night_ok = false agents
 
     @property
     def paid_minutes(self) -> int:
@@ -39,16 +41,23 @@ class ShiftTemplate:
         return start, start + self.length_minutes
 
 
-def night_window(rules: RuleSettings) -> tuple[int, int]:
-    """The night window as (start minute, length in minutes), possibly crossing midnight."""
-    start = parse_clock(rules.night_start, "night_start")
-    end = parse_clock(rules.night_end, "night_end")
+def night_window(rules: RuleSettings, *, protected: bool = False) -> tuple[int, int]:
+    """A night window as (start minute, length in minutes), possibly crossing midnight."""
+    if protected:
+        start = parse_clock(rules.night_ok_start, "night_ok_start")
+        end = parse_clock(rules.night_ok_end, "night_ok_end")
+    else:
+        start = parse_clock(rules.night_start, "night_start")
+        end = parse_clock(rules.night_end, "night_end")
     return start, (end - start) % MINUTES_PER_DAY
 
 
-def overlaps_night(start_minute: int, length_minutes: int, rules: RuleSettings) -> bool:
-    """Does [start, start + length) (minutes from any midnight) overlap a night window?"""
-    window_start, window_length = night_window(rules)
+def overlaps_night(
+    start_minute: int, length_minutes: int, rules: RuleSettings, *, protected: bool = False
+) -> bool:
+    """Does [start, start + length) (minutes from any midnight) overlap a night window?
+    ``protected``: the window night_ok = false agents may not touch, else the night window."""
+    window_start, window_length = night_window(rules, protected=protected)
     end = start_minute + length_minutes
     for day in range(-1, 3):
         w0 = day * MINUTES_PER_DAY + window_start
@@ -84,8 +93,16 @@ def expand_templates(
                     length_minutes=length,
                     break_minutes=spec.break_minutes,
                     night=overlaps_night(start, length, rules),
+                    family=spec.code,
+                    protected=overlaps_night(start, length, rules, protected=True),
                 )
             )
+    too_long = [t.code for t in templates if t.length_minutes > rules.max_shift_hours * 60]
+    if too_long:
+        raise ValueError(
+            f"shift {too_long[0]} is longer than max_shift_hours = {rules.max_shift_hours:g} "
+            f"(preset {rules.preset})"
+        )
     codes = [t.code for t in templates]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:

@@ -214,7 +214,7 @@ def test_min_rest_measured_from_the_latest_end(forecast: Forecast) -> None:
 
 # --------------------------------------------------------------------------- max_consecutive_days
 
-NO_WEEKLY_LIMITS = rules(weekly_rest_days=0, contract_hours=84)
+NO_WEEKLY_LIMITS = rules(weekly_rest_days=0, contract_hours=84, max_contract_hours=84)
 
 
 def test_max_consecutive_days_7_in_a_row_rejected(forecast: Forecast) -> None:
@@ -256,7 +256,7 @@ def test_weekly_rest_two_days_off_accepted(forecast: Forecast) -> None:
 def test_weekly_rest_partial_week_pro_rata(forecast: Forecast) -> None:
     """Days 7-12 are a 6-day block: it needs max(0, 2 - (7 - 6)) = 1 day off."""
     second = MONDAY + timedelta(days=7)
-    config = rules(contract_hours=84)
+    config = rules(contract_hours=84, max_contract_hours=84)
     rows = daily("AG002", MONDAY, 5) + daily("AG002", second + timedelta(days=1), 5)
     assert run(rows, forecast, config=config, days=13).ok
     rows = daily("AG002", MONDAY, 5) + daily("AG002", second, 6)
@@ -271,7 +271,7 @@ def test_weekly_rest_partial_week_pro_rata(forecast: Forecast) -> None:
 def test_weekly_rest_short_final_block_needs_none(forecast: Forecast) -> None:
     """Days 7-9 are a 3-day block: max(0, 2 - 4) = 0 days off needed."""
     rows = daily("AG002", MONDAY, 5) + daily("AG002", MONDAY + timedelta(days=7), 3)
-    assert run(rows, forecast, config=rules(contract_hours=84), days=10).ok
+    assert run(rows, forecast, config=rules(contract_hours=84, max_contract_hours=84), days=10).ok
 
 
 # --------------------------------------------------------------------------- max_weekly_hours
@@ -338,7 +338,7 @@ def test_night_ok_false_agent_on_a_night_shift_rejected(forecast: Forecast) -> N
     report = run([shift("AG004", "2026-12-21 23:00", "M")], forecast, agents=agents)
     assert [v.message for v in report.violations] == [
         "AG004 may not work nights but works M 2026-12-21 23:00–2026-12-22 07:00, which "
-        "overlaps the night window 23:00–05:00 (night_ok = false)"
+        "overlaps the night_ok window 23:00–07:00 (night_ok = false)"
     ]
     assert where(of_rule(report, "night_ok")) == [("AG004", MONDAY)]
 
@@ -354,22 +354,36 @@ def test_night_ok_true_agent_on_a_night_shift_accepted(forecast: Forecast) -> No
 
 
 def test_night_ok_recomputed_from_the_times(forecast: Forecast) -> None:
-    """The start at 04:30 reaches into the night window; 05:00 does not."""
+    """With the night_ok window at 23:00-05:00, a 04:30 start reaches into it; 05:00 not."""
     agents = [Agent("AG004", night_ok=False)]
     early = shift("AG004", "2026-12-21 04:30", "E0430", night=True)
-    report = run([early], forecast, agents=agents, config=EARLY_SHIFTS)
+    window = RuleSettings(night_ok_end="05:00")
+    config = replace(EARLY_SHIFTS, rules=window)
+    report = run([early], forecast, agents=agents, config=config)
     assert where(report.violations) == [("AG004", MONDAY)]
     assert report.violations[0].rule_id == "night_ok"
     # A night column saying false does not hide it: that is a shift_definition error too.
-    report = run([replace(early, night=False)], forecast, agents=agents, config=EARLY_SHIFTS)
+    report = run([replace(early, night=False)], forecast, agents=agents, config=config)
     assert [v.rule_id for v in report.violations] == ["night_ok", "shift_definition"]
     on_time = shift("AG004", "2026-12-21 05:00", "E05")
-    assert run([on_time], forecast, agents=agents, config=EARLY_SHIFTS).ok
+    assert run([on_time], forecast, agents=agents, config=config).ok
+
+
+def test_night_ok_window_is_23_to_07_by_default(forecast: Forecast) -> None:
+    """UU 13/2003 Pasal 76: a protected worker does not work 23:00-07:00, so a 05:00 start
+    (not a night shift by the 23:00-05:00 night window) is refused too."""
+    agents = [Agent("AG004", night_ok=False)]
+    dawn = shift("AG004", "2026-12-21 05:00", "E05")
+    report = run([dawn], forecast, agents=agents, config=EARLY_SHIFTS)
+    assert [v.rule_id for v in report.violations] == ["night_ok"]
 
 
 def test_night_ok_night_window_from_the_rules(forecast: Forecast) -> None:
     agents = [Agent("AG004", night_ok=False)]
-    config = replace(Config(), rules=RuleSettings(night_start="22:00", night_end="06:00"))
+    rules = RuleSettings(
+        night_start="22:00", night_end="06:00", night_ok_start="22:00", night_ok_end="06:00"
+    )
+    config = replace(Config(), rules=rules)
     rows = [shift("AG004", "2026-12-21 15:00", "S", night=True)]
     report = run(rows, forecast, agents=agents, config=config)
     assert [v.rule_id for v in report.violations] == ["night_ok"]

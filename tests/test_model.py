@@ -200,7 +200,7 @@ def test_night_ok_uses_the_configured_window() -> None:
     agents = (Agent("DAY", night_ok=False),)
     default = problem(days=1, agents=agents, shifts=shifts)
     assert not feasible(default, "night_ok", [(0, 0, "E")])  # overlaps 23:00-05:00
-    late = problem(days=1, agents=agents, shifts=shifts, rules=RuleSettings(night_start="00:00"))
+    late = problem(days=1, agents=agents, shifts=shifts, rules=RuleSettings(night_ok_start="00:00"))
     assert feasible(late, "night_ok", [(0, 0, "E")])
 
 

@@ -361,10 +361,18 @@ def expand_shifts(specs: Sequence[ShiftSpec]) -> dict[str, Template]:
     return templates
 
 
-def overlaps_night(start: datetime, end: datetime, rules: RuleSettings) -> bool:
-    """Does [start, end) overlap a night window (night_start–night_end, maybe across midnight)?"""
-    window_start = parse_clock(rules.night_start, "night_start")
-    window_minutes = (parse_clock(rules.night_end, "night_end") - window_start) % _MINUTES_PER_DAY
+def overlaps_night(
+    start: datetime, end: datetime, rules: RuleSettings, *, protected: bool = False
+) -> bool:
+    """Does [start, end) overlap the night window (night_start–night_end, maybe across
+    midnight), or with ``protected`` the night_ok window (night_ok_start–night_ok_end)?"""
+    first, last = (
+        (rules.night_ok_start, rules.night_ok_end)
+        if protected
+        else (rules.night_start, rules.night_end)
+    )
+    window_start = parse_clock(first, "night window start")
+    window_minutes = (parse_clock(last, "night window end") - window_start) % _MINUTES_PER_DAY
     day = start.date() - timedelta(days=1)
     while day <= end.date():
         opens = datetime.combine(day, datetime.min.time()) + timedelta(minutes=window_start)
@@ -513,21 +521,21 @@ def check_max_weekly_hours(by_agent: RowsByAgent, ctx: RuleContext) -> list[Viol
 
 
 def check_night_ok(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
-    """An agent with night_ok false works no shift that overlaps the night window."""
+    """An agent with night_ok false works no shift that overlaps the night_ok window."""
     found: list[Violation] = []
     for agent_id, rows in by_agent.items():
         if ctx.night_ok(agent_id):
             continue
         for row in rows:
-            if overlaps_night(row.start, row.end, ctx.rules):
+            if overlaps_night(row.start, row.end, ctx.rules, protected=True):
                 found.append(
                     Violation(
                         "night_ok",
                         agent_id,
                         row.start.date(),
                         f"{agent_id} may not work nights but works {row.shift} {_span(row)}, "
-                        f"which overlaps the night window {_night_window(ctx.rules)} "
-                        "(night_ok = false)",
+                        f"which overlaps the night_ok window {ctx.rules.night_ok_start}–"
+                        f"{ctx.rules.night_ok_end} (night_ok = false)",
                     )
                 )
     return found

@@ -63,6 +63,7 @@ class RosterModel:
         self.surplus: list[cp_model.LinearExprT] = []
         self.shortfall_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
         self.surplus_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
+        self.soft: dict[str, cp_model.LinearExpr] = {}  # rule_id → penalty in its units
 
     def shifts_of(self, a: int, d: int) -> list[cp_model.IntVar]:
         return [self.x[a, d, t] for t in range(len(self.problem.templates))]
@@ -138,8 +139,8 @@ def add_max_weekly_hours(m: RosterModel) -> None:
 
 
 def add_night_ok(m: RosterModel) -> None:
-    """Night shifts only for agents with ``night_ok``."""
-    nights = [i for i, t in enumerate(m.problem.templates) if t.night]
+    """Shifts touching the night_ok window (23:00-07:00) only for agents with ``night_ok``."""
+    nights = [i for i, t in enumerate(m.problem.templates) if t.protected]
     for a, agent in enumerate(m.problem.agents):
         if not agent.night_ok:
             for d in range(m.problem.days):

@@ -9,15 +9,18 @@ next period.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
-from callshift.agents import Agent, Leave, generic_agents
-from callshift.config import Config, RuleSettings
+from callshift.agents import Agent, Leave, generic_agents, leave_days
+from callshift.config import Config, RuleSettings, SoftSettings
 from callshift.errors import InputError
+from callshift.holidays import holiday_calendar, holiday_of_shift
+from callshift.preferences import Preference
 from callshift.shifts import MINUTES_PER_DAY, ShiftTemplate, expand_templates
 from callshift.staffing import Staffing
 
@@ -34,6 +37,11 @@ class RosterProblem:
     agents: tuple[Agent, ...]
     leave: dict[str, frozenset[date]]
     rules: RuleSettings
+    soft: SoftSettings = field(default_factory=SoftSettings)
+    holiday_shifts: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    holiday_dates: Mapping[date, str] = field(default_factory=dict)
+    preferences: tuple[Preference, ...] = ()
+    history: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def intervals(self) -> int:
@@ -80,16 +88,7 @@ class RosterProblem:
         return mask
 
     def with_agents(self, agents: tuple[Agent, ...]) -> RosterProblem:
-        return RosterProblem(
-            self.start,
-            self.days,
-            self.interval_minutes,
-            self.required,
-            self.templates,
-            agents,
-            self.leave,
-            self.rules,
-        )
+        return replace(self, agents=agents)
 
 
 def build_problem(
@@ -100,6 +99,8 @@ def build_problem(
     days: int,
     agents: tuple[Agent, ...] | None,
     leave: tuple[Leave, ...] = (),
+    preferences: tuple[Preference, ...] = (),
+    history: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> RosterProblem:
     """The roster problem for ``days`` days from ``start`` (default: the forecast's first day)."""
     forecast = staffing.forecast
@@ -129,12 +130,18 @@ def build_problem(
         templates = expand_templates(config.shifts, config.rules)
     except ValueError as exc:
         raise InputError(str(exc), path=config.source) from None
-    leave_map: dict[str, set[date]] = {}
-    for item in leave:
-        day = item.first
-        while day <= item.last:
-            leave_map.setdefault(item.agent_id, set()).add(day)
-            day += timedelta(days=1)
+    leave_map = leave_days(leave)
+    calendar = holiday_calendar(config.holidays, begin, begin + timedelta(days=days + 1))
+    origin = datetime.combine(begin, datetime.min.time())
+    holiday_shifts = {}
+    for d in range(days):
+        for t, template in enumerate(templates):
+            first, last = template.span(d)
+            name = holiday_of_shift(
+                calendar, origin + timedelta(minutes=first), origin + timedelta(minutes=last)
+            )
+            if name:
+                holiday_shifts[d, t] = name
     return RosterProblem(
         start=begin,
         days=days,
@@ -144,4 +151,9 @@ def build_problem(
         agents=agents if agents is not None else generic_agents(0),
         leave={k: frozenset(v) for k, v in leave_map.items()},
         rules=config.rules,
+        soft=config.soft,
+        holiday_shifts=holiday_shifts,
+        holiday_dates=dict(calendar.in_range(begin, begin + timedelta(days=days - 1))),
+        preferences=preferences,
+        history=dict(history or {}),
     )

@@ -24,6 +24,7 @@ from callshift.roster.model import (
     required_rest_days,
 )
 from callshift.roster.problem import RosterProblem
+from callshift.roster.soft import SOFT_RULES, add_soft_rules, weight_of
 
 STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -116,17 +117,83 @@ def solve_roster(
     on_progress: ProgressCallback | None = None,
     phase: str = "roster",
 ) -> Solution:
-    """Solve the roster model: minimise tiered shortfall, then (unless ``shortfall_only``)
-    surplus too. ``deterministic`` reads the time limit as CP-SAT deterministic time."""
+    """Solve the roster model. ``shortfall_only``: minimise tiered shortfall alone.
+    Otherwise in two steps: coverage first (shortfall, then surplus), then the soft rules
+    of fairness and rotation on top, with shortfall capped at the first step's, so that
+    fairness and healthy rotation never cost coverage. ``deterministic`` reads the time
+    limit as CP-SAT deterministic time (for reproducible tests)."""
+    limit = settings.time_limit_seconds if time_limit is None else time_limit
+    began = time.monotonic()
+    soft = any(weight_of(problem.soft, rule) > 0 for rule in SOFT_RULES)
+    if shortfall_only or not soft:
+        return _solve(
+            problem,
+            settings,
+            weights,
+            hint,
+            limit,
+            deterministic,
+            on_progress,
+            phase,
+            objective="shortfall" if shortfall_only else "coverage",
+        )
+    first = _solve(
+        problem,
+        settings,
+        weights,
+        hint,
+        limit * 0.4,
+        deterministic,
+        on_progress,
+        f"{phase}, coverage",
+        objective="coverage",
+    )
+    if not first.found:
+        return first
+    spent = first.solve_seconds if not deterministic else limit * 0.4
+    second = _solve(
+        problem,
+        settings,
+        weights,
+        first.assignments,
+        max(limit - spent, limit * 0.1),
+        deterministic,
+        on_progress,
+        f"{phase}, fairness and rotation",
+        objective="all",
+        shortfall_cap=int(first.shortfall_cost),
+    )
+    best = second if second.found else first
+    return replace(best, solve_seconds=time.monotonic() - began)
+
+
+def _solve(
+    problem: RosterProblem,
+    settings: SolverSettings,
+    weights: Weights | None,
+    hint: tuple[Key, ...] | None,
+    limit: float,
+    deterministic: bool,
+    on_progress: ProgressCallback | None,
+    phase: str,
+    *,
+    objective: str,
+    shortfall_cap: int | None = None,
+) -> Solution:
     m = build_model(problem, weights)
-    parts = [m.shortfall_cost] if shortfall_only else [m.shortfall_cost, m.surplus_cost]
-    objective = cp_model.LinearExpr.sum(parts)
-    m.model.minimize(objective)
+    parts = [m.shortfall_cost]
+    if objective != "shortfall":
+        parts.append(m.surplus_cost)
+    if objective == "all":
+        m.soft = add_soft_rules(m)
+        parts += [weight_of(problem.soft, rule) * term for rule, term in m.soft.items()]
+    if shortfall_cap is not None:
+        m.model.add(m.shortfall_cost <= shortfall_cap)
+    m.model.minimize(cp_model.LinearExpr.sum(parts))
     if hint is not None:
         chosen = set(hint)
         for key, var in m.x.items():
             m.model.add_hint(var, key in chosen)
-    limit = settings.time_limit_seconds if time_limit is None else time_limit
     solver = _solver(settings, max(limit, 0.01), deterministic)
     began = time.monotonic()
     reporter = _Reporter(phase, on_progress or (lambda _: None), began)

@@ -1,0 +1,466 @@
+"""Soft rules: fairness and healthy rotation, each measured as well as modelled.
+
+Each soft rule has a ``rule_id`` that names its weight in ``[soft]``, its model function
+``add_<rule_id>`` (returns the penalty in the rule's units, a linear expression) and its
+measure ``measure_<rule_id>`` (the same penalty computed in plain Python from a roster's
+assignments, used by reports and tests). The objective adds weight × penalty.
+
+Units:
+- ``fair_*``: how far the spread (max − min) of per-agent counts over the eligible agents,
+  normalised to a full-time agent's contract and availability, exceeds one, in quarters
+  (a spread of one night between full-timers is as even as whole nights allow).
+- ``forward_rotation``: rank steps backward in start time between consecutive worked days
+  (P → S → M is forward; S → D11 is one step back).
+- ``stable_shift``: shift families an agent works in a 7-day block beyond the first.
+- ``night_blocks``: nights alone (a block shorter than ``min_night_block``), nights beyond
+  ``max_night_block`` in a row, and shifts within ``days_off_after_nights`` after a block.
+- ``off_pairs``: single days off between two working days.
+- ``weekend_off``: 28-day blocks without one full weekend (Saturday and Sunday) off.
+- ``preferences``: the weight of every preference not granted, per day it applies to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from callshift.config import SoftSettings
+from callshift.roster.model import Key, RosterModel
+from callshift.roster.problem import RosterProblem
+
+QUARTERS = 4  # fairness is measured in quarters of a night, weekend day or holiday
+
+
+# --------------------------------------------------------------------------- shared facts
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who works what: agent index → day → template index (absent: off)."""
+
+    problem: RosterProblem
+    days_of: dict[int, dict[int, int]]
+
+    @classmethod
+    def of(cls, problem: RosterProblem, assignments: Iterable[Key]) -> Roster:
+        days_of: dict[int, dict[int, int]] = {a: {} for a in range(len(problem.agents))}
+        for a, d, t in assignments:
+            days_of[a][d] = t
+        return cls(problem, days_of)
+
+    def works(self, a: int, d: int) -> bool:
+        return d in self.days_of[a]
+
+    def night(self, a: int, d: int) -> bool:
+        t = self.days_of[a].get(d)
+        return t is not None and self.problem.templates[t].night
+
+
+def weekend_days(problem: RosterProblem) -> list[int]:
+    return [d for d, day in enumerate(problem.dates) if day.weekday() >= 5]
+
+
+def start_ranks(problem: RosterProblem) -> list[int]:
+    """Rank of each template's start time of day, 1 = earliest (ties share a rank)."""
+    starts = sorted({t.start_minute for t in problem.templates})
+    return [starts.index(t.start_minute) + 1 for t in problem.templates]
+
+
+def fairness_factor(problem: RosterProblem, a: int) -> int:
+    """Quarters one shift counts for agent ``a``: 4 for a full-time agent who is there every
+    day, more for part-time agents and agents on leave (their fair share is smaller)."""
+    agent = problem.agents[a]
+    away = len(problem.leave.get(agent.agent_id, ()))
+    available = max(problem.days - away, 0) / problem.days
+    weight = problem.contract_hours(agent) / problem.rules.contract_hours * available
+    return round(QUARTERS / weight) if weight > 0 else 0
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+Counter = Callable[[RosterProblem, int, int], bool]  # (problem, day, template) → counts?
+
+
+def _night(p: RosterProblem, d: int, t: int) -> bool:
+    return p.templates[t].night
+
+
+def _weekend(p: RosterProblem, d: int, t: int) -> bool:
+    return p.dates[d].weekday() >= 5
+
+
+def _holiday(p: RosterProblem, d: int, t: int) -> bool:
+    return (d, t) in p.holiday_shifts
+
+
+FAIRNESS: dict[str, tuple[Counter, int]] = {
+    # rule_id: (what counts, history column index)
+    "fair_nights": (_night, 0),
+    "fair_weekends": (_weekend, 1),
+    "fair_holidays": (_holiday, 2),
+}
+
+
+def _eligible(p: RosterProblem, rule_id: str) -> list[int]:
+    return [
+        a
+        for a, agent in enumerate(p.agents)
+        if fairness_factor(p, a) > 0 and (rule_id != "fair_nights" or agent.night_ok)
+    ]
+
+
+def _relevant(p: RosterProblem, counts: Counter) -> bool:
+    return any(counts(p, d, t) for d in range(p.days) for t in range(len(p.templates)))
+
+
+def _add_fair(m: RosterModel, rule_id: str) -> cp_model.LinearExpr:
+    p = m.problem
+    counts, column = FAIRNESS[rule_id]
+    eligible = _eligible(p, rule_id)
+    if len(eligible) < 2 or not _relevant(p, counts):
+        return cp_model.LinearExpr.sum([])
+    top = QUARTERS * 8 * (p.days + 400)
+    high = m.model.new_int_var(0, top, f"{rule_id}_high")
+    low = m.model.new_int_var(0, top, f"{rule_id}_low")
+    for a in eligible:
+        worked = [
+            m.x[a, d, t] for d in range(p.days) for t in range(len(p.templates)) if counts(p, d, t)
+        ]
+        before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
+        factor = fairness_factor(p, a)
+        share = factor * (cp_model.LinearExpr.sum(worked) + before)
+        m.model.add(high >= share)
+        m.model.add(low <= share)
+    beyond = m.model.new_int_var(0, top, f"{rule_id}_beyond")
+    m.model.add(beyond >= high - low - QUARTERS)
+    return cp_model.LinearExpr.sum([beyond])
+
+
+def _measure_fair(r: Roster, rule_id: str) -> float:
+    p = r.problem
+    counts, column = FAIRNESS[rule_id]
+    eligible = _eligible(p, rule_id)
+    if len(eligible) < 2 or not _relevant(p, counts):
+        return 0.0
+    shares = []
+    for a in eligible:
+        worked = sum(1 for d, t in r.days_of[a].items() if counts(p, d, t))
+        before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
+        shares.append(fairness_factor(p, a) * (worked + before))
+    return float(max(0, max(shares) - min(shares) - QUARTERS))
+
+
+def add_fair_nights(m: RosterModel) -> cp_model.LinearExpr:
+    return _add_fair(m, "fair_nights")
+
+
+def add_fair_weekends(m: RosterModel) -> cp_model.LinearExpr:
+    return _add_fair(m, "fair_weekends")
+
+
+def add_fair_holidays(m: RosterModel) -> cp_model.LinearExpr:
+    return _add_fair(m, "fair_holidays")
+
+
+def measure_fair_nights(r: Roster) -> float:
+    return _measure_fair(r, "fair_nights")
+
+
+def measure_fair_weekends(r: Roster) -> float:
+    return _measure_fair(r, "fair_weekends")
+
+
+def measure_fair_holidays(r: Roster) -> float:
+    return _measure_fair(r, "fair_holidays")
+
+
+# --------------------------------------------------------------------------- rotation
+
+
+def add_forward_rotation(m: RosterModel) -> cp_model.LinearExpr:
+    p = m.problem
+    ranks = start_ranks(p)
+    top = max(ranks)
+    terms = []
+    for a in range(len(p.agents)):
+        rank = [cp_model.LinearExpr.weighted_sum(m.shifts_of(a, d), ranks) for d in range(p.days)]
+        for d in range(p.days - 1):
+            back = m.model.new_int_var(0, top, f"back_a{a}_d{d}")
+            m.model.add(back >= rank[d] - rank[d + 1] - top * (1 - m.works[a, d + 1]))
+            terms.append(back)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def measure_forward_rotation(r: Roster) -> float:
+    ranks = start_ranks(r.problem)
+    total = 0
+    for shifts in r.days_of.values():
+        for d, t in shifts.items():
+            following = shifts.get(d + 1)
+            if following is not None:
+                total += max(0, ranks[t] - ranks[following])
+    return float(total)
+
+
+def add_stable_shift(m: RosterModel) -> cp_model.LinearExpr:
+    p = m.problem
+    families = sorted({t.family for t in p.templates})
+    terms = []
+    for a in range(len(p.agents)):
+        for w, block in enumerate(p.weeks()):
+            used = []
+            for f in families:
+                shifts = [
+                    m.x[a, d, t]
+                    for d in block
+                    for t, tp in enumerate(p.templates)
+                    if tp.family == f
+                ]
+                flag = m.model.new_bool_var(f"family_a{a}_w{w}_{f}")
+                m.model.add_max_equality(flag, shifts)
+                used.append(flag)
+            extra = m.model.new_int_var(0, len(families), f"families_a{a}_w{w}")
+            m.model.add(extra >= sum(used) - 1)
+            terms.append(extra)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def measure_stable_shift(r: Roster) -> float:
+    p = r.problem
+    total = 0
+    for shifts in r.days_of.values():
+        for block in p.weeks():
+            families = {p.templates[t].family for d, t in shifts.items() if d in block}
+            total += max(0, len(families) - 1)
+    return float(total)
+
+
+def add_night_blocks(m: RosterModel) -> cp_model.LinearExpr:
+    p = m.problem
+    s = p.soft
+    nights = [i for i, t in enumerate(p.templates) if t.night]
+    terms: list[cp_model.LinearExprT] = []
+    if not nights:
+        return cp_model.LinearExpr.sum([])
+    for a in range(len(p.agents)):
+        night = []
+        for d in range(p.days):
+            flag = m.model.new_bool_var(f"night_a{a}_d{d}")
+            m.model.add_max_equality(flag, [m.x[a, d, i] for i in nights])
+            night.append(flag)
+        terms += _short_blocks(m, night, s.min_night_block, f"a{a}")
+        for d in range(p.days - s.max_night_block):
+            window = night[d : d + s.max_night_block + 1]
+            long = m.model.new_bool_var(f"longnights_a{a}_d{d}")
+            m.model.add(long >= sum(window) - s.max_night_block)
+            terms.append(long)
+        for d in range(p.days - 1):
+            for k in range(1, s.days_off_after_nights + 1):
+                if d + k >= p.days:
+                    break
+                soon = m.model.new_bool_var(f"soon_a{a}_d{d}_k{k}")
+                day_work = m.works[a, d + k]
+                worked_night = night[d + k] if k == 1 else 0
+                # block ends on d (night d, no night d+1) and the agent works on d+k
+                m.model.add(soon >= night[d] - night[d + 1] + day_work - worked_night - 1)
+                terms.append(soon)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def _short_blocks(
+    m: RosterModel, night: list[cp_model.IntVar], shortest: int, tag: str
+) -> list[cp_model.LinearExprT]:
+    """Penalty 1 per night in a block shorter than ``shortest`` that lies wholly inside the
+    horizon (a block at either edge may continue in the next or previous period)."""
+    terms: list[cp_model.LinearExprT] = []
+    days = len(night)
+    for length in range(1, shortest):
+        for d in range(1, days - length):  # block d … d+length-1, with days on both sides
+            flag = m.model.new_bool_var(f"short{length}_{tag}_d{d}")
+            inside = night[d : d + length]
+            m.model.add(flag >= sum(inside) - (length - 1) - night[d - 1] - night[d + length])
+            terms.append(length * flag)
+    return terms
+
+
+def measure_night_blocks(r: Roster) -> float:
+    p = r.problem
+    s = p.soft
+    total = 0
+    for a in r.days_of:
+        blocks = _runs([d for d in range(p.days) if r.night(a, d)])
+        for first, last in blocks:
+            length = last - first + 1
+            if length < s.min_night_block and first > 0 and last < p.days - 1:
+                total += length
+            total += max(0, length - s.max_night_block)
+            for k in range(1, s.days_off_after_nights + 1):
+                if last + k < p.days and last + 1 < p.days and r.works(a, last + k):
+                    total += 1
+    return float(total)
+
+
+def _runs(days: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for d in days:
+        if runs and runs[-1][1] == d - 1:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def add_off_pairs(m: RosterModel) -> cp_model.LinearExpr:
+    p = m.problem
+    terms = []
+    for a in range(len(p.agents)):
+        for d in range(1, p.days - 1):
+            single = m.model.new_bool_var(f"singleoff_a{a}_d{d}")
+            works = m.works
+            m.model.add(single >= works[a, d - 1] + works[a, d + 1] - works[a, d] - 1)
+            terms.append(single)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def measure_off_pairs(r: Roster) -> float:
+    p = r.problem
+    return float(
+        sum(
+            1
+            for a in r.days_of
+            for d in range(1, p.days - 1)
+            if not r.works(a, d) and r.works(a, d - 1) and r.works(a, d + 1)
+        )
+    )
+
+
+def weekend_blocks(problem: RosterProblem) -> list[list[tuple[int, int]]]:
+    """Per full 28-day block from the start: its (Saturday, Sunday) day pairs."""
+    blocks = []
+    for first in range(0, problem.days - 27, 28):
+        pairs = [(d, d + 1) for d in range(first, first + 27) if problem.dates[d].weekday() == 5]
+        blocks.append(pairs)
+    return blocks
+
+
+def add_weekend_off(m: RosterModel) -> cp_model.LinearExpr:
+    p = m.problem
+    terms = []
+    for a in range(len(p.agents)):
+        for b, pairs in enumerate(weekend_blocks(p)):
+            free = []
+            for sat, sun in pairs:
+                off = m.model.new_bool_var(f"weekendoff_a{a}_d{sat}")
+                m.model.add(off <= 1 - m.works[a, sat])
+                m.model.add(off <= 1 - m.works[a, sun])
+                free.append(off)
+            none = m.model.new_bool_var(f"noweekend_a{a}_b{b}")
+            m.model.add(none >= 1 - sum(free))
+            terms.append(none)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def measure_weekend_off(r: Roster) -> float:
+    total = 0
+    for a in r.days_of:
+        for pairs in weekend_blocks(r.problem):
+            if not any(not r.works(a, sat) and not r.works(a, sun) for sat, sun in pairs):
+                total += 1
+    return float(total)
+
+
+# --------------------------------------------------------------------------- preferences
+
+
+def preference_days(problem: RosterProblem) -> list[tuple[int, int, int, frozenset[int] | None]]:
+    """(agent, day, weight, templates that grant it; None = OFF) per preference and day."""
+    index = {agent.agent_id: a for a, agent in enumerate(problem.agents)}
+    wanted = []
+    for pref in problem.preferences:
+        a = index.get(pref.agent_id)
+        if a is None:
+            continue
+        if pref.shift.upper() == "OFF":
+            grants = None
+        else:
+            grants = frozenset(
+                t for t, tp in enumerate(problem.templates) if pref.shift in (tp.code, tp.family)
+            )
+        for d, day in enumerate(problem.dates):
+            if pref.applies_to(day):
+                wanted.append((a, d, pref.weight, grants))
+    return wanted
+
+
+def add_preferences(m: RosterModel) -> cp_model.LinearExpr:
+    terms: list[cp_model.LinearExprT] = []
+    for a, d, weight, grants in preference_days(m.problem):
+        if grants is None:
+            terms.append(weight * m.works[a, d])
+        else:
+            granted = cp_model.LinearExpr.sum([m.x[a, d, t] for t in grants])
+            terms.append(weight - weight * granted)
+    return cp_model.LinearExpr.sum(terms)
+
+
+def measure_preferences(r: Roster) -> float:
+    return float(sum(w for w, granted in preference_outcomes(r) if not granted))
+
+
+def preference_outcomes(r: Roster) -> list[tuple[int, bool]]:
+    """(weight, granted) for every preference and day it applies to."""
+    outcomes = []
+    for a, d, weight, grants in preference_days(r.problem):
+        worked = r.days_of[a].get(d)
+        granted = worked is None if grants is None else worked in grants
+        outcomes.append((weight, granted))
+    return outcomes
+
+
+SoftModel = Callable[[RosterModel], cp_model.LinearExpr]
+SoftMeasure = Callable[[Roster], float]
+
+SOFT_RULES: dict[str, tuple[SoftModel, SoftMeasure]] = {
+    "fair_nights": (add_fair_nights, measure_fair_nights),
+    "fair_weekends": (add_fair_weekends, measure_fair_weekends),
+    "fair_holidays": (add_fair_holidays, measure_fair_holidays),
+    "forward_rotation": (add_forward_rotation, measure_forward_rotation),
+    "stable_shift": (add_stable_shift, measure_stable_shift),
+    "night_blocks": (add_night_blocks, measure_night_blocks),
+    "off_pairs": (add_off_pairs, measure_off_pairs),
+    "weekend_off": (add_weekend_off, measure_weekend_off),
+    "preferences": (add_preferences, measure_preferences),
+}
+
+
+def weight_of(soft: SoftSettings, rule_id: str) -> int:
+    weight: int = getattr(soft, rule_id)
+    return weight
+
+
+def add_soft_rules(m: RosterModel) -> dict[str, cp_model.LinearExpr]:
+    """Every soft rule with a weight above 0: rule_id → its penalty expression."""
+    return {
+        rule_id: add(m)
+        for rule_id, (add, _) in SOFT_RULES.items()
+        if weight_of(m.problem.soft, rule_id) > 0
+    }
+
+
+def measure_all(problem: RosterProblem, assignments: Iterable[Key]) -> dict[str, float]:
+    roster = Roster.of(problem, assignments)
+    return {rule_id: measure(roster) for rule_id, (_, measure) in SOFT_RULES.items()}
+
+
+def longest_run(days: Iterable[int]) -> int:
+    return max((last - first + 1 for first, last in _runs(sorted(days))), default=0)
+
+
+def off_day_pairs(worked: set[int], dates: list[date], leave: frozenset[date]) -> int:
+    """Blocks of two or more consecutive days off (not on leave) inside the horizon."""
+    off = [d for d in range(len(dates)) if d not in worked and dates[d] not in leave]
+    return sum(1 for first, last in _runs(off) if last > first)
