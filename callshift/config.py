@@ -174,9 +174,9 @@ class SoftSettings:
     Coverage costs 100 per agent per interval short and 1 per agent over, so a fairness
     unit of 40 is worth 10 agent-hours of surplus and never a shortfall."""
 
-    fair_nights: int = 40
-    fair_weekends: int = 30
-    fair_holidays: int = 40
+    fair_nights: int = 10
+    fair_weekends: int = 8
+    fair_holidays: int = 10
     forward_rotation: int = 10
     stable_shift: int = 5
     night_blocks: int = 10

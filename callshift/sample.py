@@ -110,21 +110,26 @@ def _daily_shape(hours: np.ndarray) -> np.ndarray:
     return 2.0 + morning + afternoon + evening
 
 
-def sample_forecast(seed: int = 20261221) -> pd.DataFrame:
-    """The sample forecast: `interval_start,calls,aht_seconds` for one week."""
+def sample_forecast(
+    seed: int = 20261221, start: str = SAMPLE_START, days: int = SAMPLE_DAYS, scale: float = 1.0
+) -> pd.DataFrame:
+    """The sample forecast: `interval_start,calls,aht_seconds`, one week by default."""
     rng = np.random.default_rng(seed)
     starts = pd.date_range(
-        SAMPLE_START,
-        periods=SAMPLE_DAYS * 24 * 60 // SAMPLE_INTERVAL_MINUTES,
+        start,
+        periods=days * 24 * 60 // SAMPLE_INTERVAL_MINUTES,
         freq=f"{SAMPLE_INTERVAL_MINUTES}min",
     )
     hours = starts.hour.to_numpy() + starts.minute.to_numpy() / 60.0
     day_factor = np.select(
-        [starts.strftime("%m-%d") == "12-25", starts.day_of_week.to_numpy() >= 5],
+        [
+            np.isin(starts.strftime("%m-%d"), ["12-25", "01-01"]),
+            starts.day_of_week.to_numpy() >= 5,
+        ],
         [0.6, 0.8],
         1.0,
     )
-    mean_calls = _daily_shape(hours) * day_factor
+    mean_calls = _daily_shape(hours) * day_factor * scale
     calls = rng.poisson(mean_calls)
     night = (hours < 6) | (hours >= 22)
     aht = np.where(night, 330.0, 285.0) + rng.normal(0.0, 10.0, size=len(starts)).round()

@@ -144,3 +144,41 @@ def test_bad_rules_and_shifts_name_the_place(tmp_path: Path, text: str, message:
     with pytest.raises(InputError) as caught:
         Config.from_file(path)
     assert str(caught.value) == str(tmp_path / message)
+
+
+def test_presets_set_the_law_and_keys_beside_them_override(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[rules]\npreset = "eu"\n')
+    eu = Config.from_file(path).rules
+    assert (eu.weekly_rest_days, eu.max_contract_hours, eu.night_ok_end) == (1, 48.0, "05:00")
+    path.write_text('[rules]\npreset = "id-6x7"\nmin_rest_hours = 12\n')
+    six = Config.from_file(path).rules
+    assert (six.weekly_rest_days, six.min_rest_hours, six.preset) == (1, 12.0, "id-6x7")
+    default = Config().rules
+    assert (default.preset, default.night_ok_start, default.night_ok_end) == (
+        "id",
+        "23:00",
+        "07:00",
+    )
+    assert default.max_shift_hours == 12 and default.max_contract_hours == 58  # 8 + 4, 40 + 18
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[rules]\npreset = "us"\n',
+            "c.toml:2:1: [rules] preset must be one of id, id-6x7, eu, not 'us'",
+        ),
+        (
+            '[rules]\npreset = "eu"\ncontract_hours = 50\n',
+            "c.toml:3:1: [rules] contract_hours must be at most max_contract_hours (48)",
+        ),
+    ],
+)
+def test_bad_presets_name_the_place(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        Config.from_file(path)
+    assert str(caught.value) == str(tmp_path / message)

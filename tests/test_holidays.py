@@ -214,8 +214,9 @@ def test_unsupported_language_lists_the_supported_ones() -> None:
         "[holidays] language 'en' is not supported for ID"
         " (did you mean 'en_US'? supported: en_US, id, th, uk)"
     )
+    assert calendar_2026(country="GB").name(date(2026, 12, 25)) == "Christmas Day"
     with pytest.raises(InputError) as caught:
-        calendar_2026(country="GB")  # the default language, id, is Indonesia's
+        calendar_2026(country="GB", language="id")
     assert str(caught.value) == (
         "[holidays] language 'id' is not supported for GB (supported: en_GB, en_US, th, ur_PK)"
     )

@@ -11,10 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from callshift.cli import app
-from callshift.config import Config, SolverSettings
+from callshift.config import Config, ShiftSpec, SolverSettings
+from callshift.errors import InputError
 from callshift.forecast import read_forecast
+from callshift.history import history_csv
 from callshift.plan import Plan, make_plan, roster_rows
-from callshift.report import PLAN_FILES, write_plan
+from callshift.report import PLAN_FILES, summary, write_plan
 from callshift.roster.check import check_roster, read_roster
 from tests.helpers import write_forecast
 
@@ -222,3 +224,112 @@ def test_cli_plan_start_outside_the_forecast_exits_2(site: Path) -> None:
     )
     assert result.exit_code == 2
     assert "the forecast has no intervals for 2027-01-05" in result.stderr
+
+
+# --------------------------------------------------------------------------- issue 4
+
+
+@pytest.fixture
+def christmas(tmp_path: Path) -> Path:
+    write_forecast(
+        tmp_path / "forecast.csv", HOURLY * 3, 240, start="2026-12-24 00:00", interval_minutes=60
+    )
+    (tmp_path / "agents.csv").write_text(
+        "agent_id,contract_hours,night_ok,night_transport\n"
+        + "".join(f"N{i:02d},40,true,{'true' if i == 1 else 'false'}\n" for i in range(1, 21))
+    )
+    (tmp_path / "prefs.csv").write_text(
+        "agent_id,date_or_weekday,shift_or_OFF,weight\nN02,2026-12-25,OFF,50\nN03,Fri,P,20\n"
+    )
+    return tmp_path
+
+
+def plan_christmas(site: Path, **kwargs: object) -> Plan:
+    return make_plan(
+        site / "forecast.csv",
+        CONFIG,
+        agents_path=site / "agents.csv",
+        days=3,
+        deterministic=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_holiday_shifts_are_named_and_marked(christmas: Path, tmp_path: Path) -> None:
+    plan = plan_christmas(christmas)
+    on_christmas = plan.roster[plan.roster["date"] == "2026-12-25"]
+    assert not on_christmas.empty
+    assert set(on_christmas["holiday"]) == {"Hari Raya Natal"}
+    eve = plan.roster[(plan.roster["date"] == "2026-12-24") & (plan.roster["shift"] == "P")]
+    assert set(eve["holiday"]) == {""}  # cuti bersama is off by default
+    write_plan(plan, tmp_path / "out")
+    grid = pd.read_csv(tmp_path / "out" / "roster_grid.csv", keep_default_na=False)
+    assert grid.iloc[0]["agent_id"] == "(holiday)"
+    assert grid.iloc[0]["2026-12-25"] == "Hari Raya Natal"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["holidays"] == {"2026-12-25": "Hari Raya Natal"}
+    worked = sum(a["holidays"] for a in summary["per_agent"])
+    assert worked == len(plan.roster[plan.roster["holiday"] != ""])
+
+
+def test_preferences_are_weighed_and_reported(christmas: Path) -> None:
+    plan = plan_christmas(christmas, preferences_path=christmas / "prefs.csv")
+    roster = plan.roster
+    assert roster[(roster["agent_id"] == "N02") & (roster["date"] == "2026-12-25")].empty
+    n03 = roster[(roster["agent_id"] == "N03") & (roster["date"] == "2026-12-25")]
+    assert list(n03["shift"]) == ["P"]
+    stats = summary(plan)["per_agent"]
+    by_id = {a["agent_id"]: a for a in stats}
+    assert (by_id["N02"]["preferences_asked"], by_id["N02"]["preferences_granted"]) == (1, 1)
+    assert (by_id["N03"]["preferences_asked"], by_id["N03"]["preferences_granted"]) == (1, 1)
+    assert summary(plan)["soft_penalties"]["preferences"] == 0
+
+
+def test_night_transport_lists_late_shifts_of_those_agents(christmas: Path) -> None:
+    plan = plan_christmas(christmas)
+    listed = summary(plan)["night_transport"]
+    n01 = plan.roster[plan.roster["agent_id"] == "N01"]
+    late = n01[n01["start"].str.endswith("23:00") | n01["end"].str.endswith("07:00")]
+    assert {row["agent_id"] for row in listed} <= {"N01"}
+    assert len(listed) == len(late[late["start"].str.endswith("23:00")])
+
+
+def test_history_is_carried_and_refuses_the_same_period_twice(christmas: Path) -> None:
+    empty = christmas / "history.csv"
+    empty.write_text("agent_id,periods,nights,weekend_days,holidays,last_end\n")
+    plan = plan_christmas(christmas, history_path=empty)
+    assert plan.history is not None
+    nights = {a.agent_id: 0 for a in plan.problem.agents}
+    for row in plan.roster[plan.roster["night"]].itertuples():
+        nights[str(row.agent_id)] += 1
+    assert {k: v.nights for k, v in plan.history.rows.items()} == nights
+    again = christmas / "history2.csv"
+    again.write_text(history_csv(plan.history))
+    with pytest.raises(InputError, match="not after it"):
+        plan_christmas(christmas, history_path=again)
+
+
+def test_history_steers_the_next_holidays_to_others(christmas: Path) -> None:
+    heavy = christmas / "history.csv"
+    heavy.write_text(
+        "agent_id,periods,nights,weekend_days,holidays,last_end\n"
+        + "".join(f"N{i:02d},10,0,0,5,2026-12-20\n" for i in range(1, 5))
+    )
+    plan = plan_christmas(christmas, history_path=heavy)
+    holiday_workers = set(plan.roster[plan.roster["holiday"] != ""]["agent_id"])
+    veterans = {f"N{i:02d}" for i in range(1, 5)}
+    assert holiday_workers and not holiday_workers & veterans
+    without = plan_christmas(christmas)  # with no history the four are not spared
+    assert set(without.roster[without.roster["holiday"] != ""]["agent_id"]) & veterans
+
+
+def test_a_shift_longer_than_the_preset_allows_is_refused(site: Path) -> None:
+    long_shift = replace(Config(), shifts=(ShiftSpec("L", "Long", "07:00", length_hours=13),))
+    with pytest.raises(InputError, match="longer than max_shift_hours = 12"):
+        make_plan(site / "forecast.csv", long_shift, days=1)
+
+
+def test_an_agent_above_the_weekly_maximum_is_refused(site: Path) -> None:
+    (site / "agents.csv").write_text("agent_id,contract_hours\nBIG,60\n")
+    with pytest.raises(InputError, match="BIG has contract_hours 60, above max_contract_hours"):
+        make_plan(site / "forecast.csv", CONFIG, agents_path=site / "agents.csv", days=1)

@@ -93,7 +93,7 @@ def test_fair_nights_counts_only_night_ok_agents_and_weighs_part_time() -> None:
 
 def test_fair_nights_adds_history() -> None:
     p = problem(history={"F0": (3, 0, 0)})
-    assert measured(p, "fair_nights", {1: "M M M - - - -"}) == 8  # F0 3 before, F2 none
+    assert measured(p, "fair_nights", {1: "M M M - - - -"}) == 16  # F0, F1 3 each; F2 none
     assert measured(p, "fair_nights", {1: "M M M - - - -", 2: "M M M - - - -"}) == 0
 
 

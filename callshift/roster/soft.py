@@ -6,9 +6,10 @@ measure ``measure_<rule_id>`` (the same penalty computed in plain Python from a 
 assignments, used by reports and tests). The objective adds weight × penalty.
 
 Units:
-- ``fair_*``: how far the spread (max − min) of per-agent counts over the eligible agents,
-  normalised to a full-time agent's contract and availability, exceeds one, in quarters
-  (a spread of one night between full-timers is as even as whole nights allow).
+- ``fair_*``: per-agent counts over the eligible agents, normalised to a full-time
+  agent's contract and availability, in quarters: the sum over agents of how far each is
+  above the least-burdened agent plus one (one night more than the least is as even as
+  whole nights allow, and costs nothing; every agent beyond that band costs).
 - ``forward_rotation``: rank steps backward in start time between consecutive worked days
   (P → S → M is forward; S → D11 is one step back).
 - ``stable_shift``: shift families an agent works in a 7-day block beyond the first.
@@ -124,20 +125,19 @@ def _add_fair(m: RosterModel, rule_id: str) -> cp_model.LinearExpr:
     if len(eligible) < 2 or not _relevant(p, counts):
         return cp_model.LinearExpr.sum([])
     top = QUARTERS * 8 * (p.days + 400)
-    high = m.model.new_int_var(0, top, f"{rule_id}_high")
     low = m.model.new_int_var(0, top, f"{rule_id}_low")
+    excess = []
     for a in eligible:
         worked = [
             m.x[a, d, t] for d in range(p.days) for t in range(len(p.templates)) if counts(p, d, t)
         ]
         before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
-        factor = fairness_factor(p, a)
-        share = factor * (cp_model.LinearExpr.sum(worked) + before)
-        m.model.add(high >= share)
+        share = fairness_factor(p, a) * (cp_model.LinearExpr.sum(worked) + before)
         m.model.add(low <= share)
-    beyond = m.model.new_int_var(0, top, f"{rule_id}_beyond")
-    m.model.add(beyond >= high - low - QUARTERS)
-    return cp_model.LinearExpr.sum([beyond])
+        over = m.model.new_int_var(0, top, f"{rule_id}_over_a{a}")
+        m.model.add(over >= share - low - QUARTERS)
+        excess.append(over)
+    return cp_model.LinearExpr.sum(excess)
 
 
 def _measure_fair(r: Roster, rule_id: str) -> float:
@@ -151,7 +151,8 @@ def _measure_fair(r: Roster, rule_id: str) -> float:
         worked = sum(1 for d, t in r.days_of[a].items() if counts(p, d, t))
         before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
         shares.append(fairness_factor(p, a) * (worked + before))
-    return float(max(0, max(shares) - min(shares) - QUARTERS))
+    low = min(shares)
+    return float(sum(max(0, share - low - QUARTERS) for share in shares))
 
 
 def add_fair_nights(m: RosterModel) -> cp_model.LinearExpr:

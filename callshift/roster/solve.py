@@ -151,6 +151,7 @@ def solve_roster(
     if not first.found:
         return first
     spent = first.solve_seconds if not deterministic else limit * 0.4
+    # the first step stops within 0.5% of its bound; the soft rules get the rest
     second = _solve(
         problem,
         settings,
@@ -179,6 +180,7 @@ def _solve(
     *,
     objective: str,
     shortfall_cap: int | None = None,
+    gap: float = 0.0,
 ) -> Solution:
     m = build_model(problem, weights)
     parts = [m.shortfall_cost]
@@ -195,6 +197,9 @@ def _solve(
         for key, var in m.x.items():
             m.model.add_hint(var, key in chosen)
     solver = _solver(settings, max(limit, 0.01), deterministic)
+    solver.parameters.relative_gap_limit = gap
+    if objective == "all" and hint is not None and not deterministic:
+        solver.parameters.use_lns_only = True  # improve the coverage roster by neighbourhoods
     began = time.monotonic()
     reporter = _Reporter(phase, on_progress or (lambda _: None), began)
     if on_progress is not None:
