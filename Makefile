@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 # The main job on the bundled sample week: staffing, then a roster of the sample team.
 demo: $(STAMP)
 	$(BIN)/callshift plan data/forecast.csv --agents data/agents.csv --leave data/leave.csv \
-		--time-limit 30 --out callshift-out/demo
+		--preferences data/preferences.csv --time-limit 30 --out callshift-out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -52,53 +52,7 @@ class _Layout:
         return self.required + self.optional
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """A checked header: where each known column is, for reading and checking data rows."""
-
-    path: str
-    line: int
-    names: tuple[str, ...]  # the header fields, stripped and lower-cased
-    index: Mapping[str, int]  # known column name -> 0-based position
-
-    @property
-    def width(self) -> int:
-        return len(self.names)
-
-    def get(self, row: Sequence[str], name: str) -> str:
-        """The stripped value of column `name` in `row`; '' when the file has no such column."""
-        return row[self.index[name]].strip() if name in self.index else ""
-
-    def error(self, message: str, line: int, name: str, hint: str) -> InputError:
-        return InputError(
-            message, path=self.path, line=line, column=self.index[name] + 1, hint=hint
-        )
-
-    def check_row(self, line: int, row: Sequence[str]) -> None:
-        """Reject a repeated header, a value with an unclosed quote and too few or many fields."""
-        if tuple(value.strip().lower() for value in row) == self.names:
-            raise InputError(
-                f"the header is repeated here (it is line {self.line})",
-                path=self.path,
-                line=line,
-                column=1,
-                hint="delete this line; were two files pasted together?",
-            )
-        csvfile.check_no_line_breaks(
-            row,
-            self.index,
-            line,
-            self.path,
-            "a '\"' in this field is never closed, or the value has a line break; "
-            "keep each value on one line",
-        )
-        csvfile.check_row_width(
-            row,
-            self.width,
-            line,
-            self.path,
-            extra_hint="a value that contains ',' must be in double quotes, e.g. \"Smith, John\"",
-        )
+_Columns = csvfile.Columns
 
 
 def _columns(header: Sequence[str], line: int, shown: str, layout: _Layout) -> _Columns:
@@ -187,8 +141,7 @@ MAX_LEAVE_DAYS = 366  # a longer span in one row is probably a typo in a year
 _TRUE = ("true", "yes", "y", "1")
 _FALSE = ("false", "no", "n", "0")
 _FLAG_DEFAULTS = {"night_ok": True, "night_transport": False}
-_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATE_LIKE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_DATE_LIKE_RE = csvfile.DATE_LIKE_RE
 _AGENTS_EXAMPLE = "agent_id[,name][,contract_hours][,night_ok][,night_transport]"
 _LEAVE_EXAMPLE = "agent_id,date[,end_date][,reason]"
 _ID_ALIASES = (
@@ -466,26 +419,10 @@ def _unknown_hint(agent_id: str, known: frozenset[str]) -> str:
 
 
 def _date(columns: _Columns, line: int, row: Sequence[str], name: str) -> datetime.date:
-    text = columns.get(row, name)
     example = "e.g. 2026-12-24"
-    if not text:
+    if not columns.get(row, name):
         raise columns.error(f"{name} is empty; expected YYYY-MM-DD", line, name, example)
-    match = _DATE_RE.fullmatch(text)
-    if match is None:
-        hint = (
-            "the dates look reformatted by a spreadsheet; format the column as yyyy-mm-dd "
-            "before saving"
-            if _DATE_LIKE_RE.fullmatch(text)
-            else example
-        )
-        raise columns.error(f"{name} must be YYYY-MM-DD, got '{text}'", line, name, hint)
-    year, month, day = (int(part) for part in match.groups())
-    try:
-        return datetime.date(year, month, day)
-    except ValueError as exc:
-        raise columns.error(
-            f"{name} '{text}' is not a real date ({exc})", line, name, example
-        ) from None
+    return columns.date(row, line, name, example)
 
 
 def generic_agents(count: int) -> tuple[Agent, ...]:

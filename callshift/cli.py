@@ -346,7 +346,8 @@ def init(
         console.print(f"Wrote {directory / name}")
     console.print(
         f"Next: callshift plan {directory / 'forecast.csv'} --agents {directory / 'agents.csv'} "
-        f"--leave {directory / 'leave.csv'} --config {directory / 'callshift.toml'}"
+        f"--leave {directory / 'leave.csv'} --preferences {directory / 'preferences.csv'} "
+        f"--config {directory / 'callshift.toml'}"
     )
 
 

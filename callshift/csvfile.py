@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import difflib
 import io
+import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -136,7 +139,7 @@ def header_columns(
     other columns may repeat. Checking that the required columns are there is left to the caller.
     """
     found: dict[str, int] = {}
-    for position, name in enumerate(field.strip().lower() for field in header):
+    for position, name in enumerate(value.strip().lower() for value in header):
         if name in found:
             raise InputError(
                 f"duplicate column '{name}' (columns {found[name] + 1} and {position + 1})",
@@ -205,3 +208,69 @@ def check_row_width(
         column=column + 1,
         hint=hint,
     )
+
+
+DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+DATE_LIKE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")  # 24/12/2026, 2026.12.24 …
+SPREADSHEET_DATE_HINT = (
+    "the dates look reformatted by a spreadsheet; format the column as yyyy-mm-dd before saving"
+)
+
+UNCLOSED_LINE_HINT = (
+    "a '\"' in this field is never closed, or the value has a line break; keep each value on "
+    "one line"
+)
+QUOTE_COMMA_HINT = "a value that contains ',' must be in double quotes, e.g. \"Smith, John\""
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A checked header: where each known column is, for reading and checking data rows."""
+
+    path: str
+    line: int
+    names: tuple[str, ...]  # the header fields, stripped and lower-cased
+    index: Mapping[str, int]  # known column name -> 0-based position
+    shown: Mapping[str, str] = field(default_factory=dict)  # names as messages spell them
+
+    @property
+    def width(self) -> int:
+        return len(self.names)
+
+    def get(self, row: Sequence[str], name: str) -> str:
+        """The stripped value of column `name` in `row`; '' when the file has no such column."""
+        return row[self.index[name]].strip() if name in self.index else ""
+
+    def error(self, message: str, line: int, name: str, hint: str) -> InputError:
+        return InputError(
+            message, path=self.path, line=line, column=self.index[name] + 1, hint=hint
+        )
+
+    def date(self, row: Sequence[str], line: int, name: str, example: str) -> datetime.date:
+        """The non-empty `YYYY-MM-DD` value of column `name` as a date."""
+        text = self.get(row, name)
+        match = DATE_RE.fullmatch(text)
+        if match is None:
+            hint = SPREADSHEET_DATE_HINT if DATE_LIKE_RE.fullmatch(text) else example
+            raise self.error(f"{name} must be YYYY-MM-DD, got '{text}'", line, name, hint)
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            return datetime.date(year, month, day)
+        except ValueError as exc:
+            raise self.error(
+                f"{name} '{text}' is not a real date ({exc})", line, name, example
+            ) from None
+
+    def check_row(self, line: int, row: Sequence[str]) -> None:
+        """Reject a repeated header, a value with an unclosed quote and too few or many fields."""
+        if tuple(value.strip().lower() for value in row) == self.names:
+            raise InputError(
+                f"the header is repeated here (it is line {self.line})",
+                path=self.path,
+                line=line,
+                column=1,
+                hint="delete this line; were two files pasted together?",
+            )
+        named = {self.shown.get(name, name): position for name, position in self.index.items()}
+        check_no_line_breaks(row, named, line, self.path, UNCLOSED_LINE_HINT)
+        check_row_width(row, self.width, line, self.path, extra_hint=QUOTE_COMMA_HINT)

@@ -33,14 +33,8 @@ _MEANING = {
     "holidays": "the number of public holidays worked in earlier periods",
 }
 _EXAMPLE = ",".join(HISTORY_COLUMNS)
-_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_DATE_LIKE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_DATE_LIKE_RE = csvfile.DATE_LIKE_RE
 _COUNT_RE = re.compile(r"\+?[0-9]+")
-_UNCLOSED_HINT = (
-    "a '\"' in this field is never closed, or the value has a line break; keep each value on "
-    "one line"
-)
-_EXTRA_HINT = "a value that contains ',' must be in double quotes, e.g. \"Smith, John\""
 
 
 @dataclass(frozen=True)
@@ -139,35 +133,7 @@ def history_csv(history: History) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """A checked header: where each column is, for reading and checking data rows."""
-
-    path: str
-    line: int
-    names: tuple[str, ...]  # the header fields, stripped and lower-cased
-    index: Mapping[str, int]  # column name -> 0-based position
-
-    def get(self, row: Sequence[str], name: str) -> str:
-        return row[self.index[name]].strip()
-
-    def error(self, message: str, line: int, name: str, hint: str) -> InputError:
-        return InputError(
-            message, path=self.path, line=line, column=self.index[name] + 1, hint=hint
-        )
-
-    def check_row(self, line: int, row: Sequence[str]) -> None:
-        """Reject a repeated header, a value with an unclosed quote and too few or many fields."""
-        if tuple(value.strip().lower() for value in row) == self.names:
-            raise InputError(
-                f"the header is repeated here (it is line {self.line})",
-                path=self.path,
-                line=line,
-                column=1,
-                hint="delete this line; were two files pasted together?",
-            )
-        csvfile.check_no_line_breaks(row, self.index, line, self.path, _UNCLOSED_HINT)
-        csvfile.check_row_width(row, len(self.names), line, self.path, extra_hint=_EXTRA_HINT)
+_Columns = csvfile.Columns
 
 
 def read_history(path: str | Path) -> History:
@@ -248,19 +214,4 @@ def _last_end(columns: _Columns, line: int, row: Sequence[str]) -> date | None:
     if not text:
         return None
     example = "the last day of the last period counted, e.g. 2026-12-27; empty if none"
-    match = _DATE_RE.fullmatch(text)
-    if match is None:
-        hint = (
-            "the dates look reformatted by a spreadsheet; format the column as yyyy-mm-dd "
-            "before saving"
-            if _DATE_LIKE_RE.fullmatch(text)
-            else example
-        )
-        raise columns.error(f"{name} must be YYYY-MM-DD, got '{text}'", line, name, hint)
-    year, month, day = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError as exc:
-        raise columns.error(
-            f"{name} '{text}' is not a real date ({exc})", line, name, example
-        ) from None
+    return columns.date(row, line, name, example)

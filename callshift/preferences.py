@@ -47,8 +47,8 @@ _WEEKDAY_FORMS = (
     + ", in any case"
 )
 
-_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_DATE_LIKE_RE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_DATE_RE = csvfile.DATE_RE
+_DATE_LIKE_RE = csvfile.DATE_LIKE_RE
 _WEIGHT_RE = re.compile(r"\+?[0-9]+")
 _EXAMPLE = "agent_id,date_or_weekday,shift_or_OFF[,weight]"
 _REQUIRED = ("agent_id", "date_or_weekday", "shift_or_off")
@@ -61,11 +61,6 @@ _ALIASES: Mapping[str, tuple[str, ...]] = {
     "shift_or_off": ("code", "shift_code", "request", "wish"),
     "weight": ("priority", "importance", "points", "score", "bobot"),
 }
-_UNCLOSED_HINT = (
-    "a '\"' in this field is never closed, or the value has a line break; keep each value on "
-    "one line"
-)
-_EXTRA_HINT = "a value that contains ',' must be in double quotes, e.g. \"Smith, John\""
 
 
 @dataclass(frozen=True)
@@ -97,37 +92,7 @@ class Preference:
         return d.weekday() == self.weekday
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """A checked header: where each known column is, for reading and checking data rows."""
-
-    path: str
-    line: int
-    names: tuple[str, ...]  # the header fields, stripped and lower-cased
-    index: Mapping[str, int]  # known column name -> 0-based position
-
-    def get(self, row: Sequence[str], name: str) -> str:
-        """The stripped value of column `name` in `row`; '' when the file has no such column."""
-        return row[self.index[name]].strip() if name in self.index else ""
-
-    def error(self, message: str, line: int, name: str, hint: str) -> InputError:
-        return InputError(
-            message, path=self.path, line=line, column=self.index[name] + 1, hint=hint
-        )
-
-    def check_row(self, line: int, row: Sequence[str]) -> None:
-        """Reject a repeated header, a value with an unclosed quote and too few or many fields."""
-        if tuple(value.strip().lower() for value in row) == self.names:
-            raise InputError(
-                f"the header is repeated here (it is line {self.line})",
-                path=self.path,
-                line=line,
-                column=1,
-                hint="delete this line; were two files pasted together?",
-            )
-        shown_index = {_SHOWN.get(name, name): position for name, position in self.index.items()}
-        csvfile.check_no_line_breaks(row, shown_index, line, self.path, _UNCLOSED_HINT)
-        csvfile.check_row_width(row, len(self.names), line, self.path, extra_hint=_EXTRA_HINT)
+_Columns = csvfile.Columns
 
 
 def read_preferences(
@@ -219,7 +184,7 @@ def _columns(header: Sequence[str], line: int, shown: str) -> _Columns:
                 column=position + 1,
                 hint="rename it to 'weight'; if it means something else, give it another name",
             )
-    return _Columns(shown, line, names, index)
+    return _Columns(shown, line, names, index, _SHOWN)
 
 
 def _misnamed(name: str, names: Sequence[str]) -> int | None:
@@ -284,10 +249,7 @@ def _day(columns: _Columns, line: int, row: Sequence[str]) -> tuple[date | None,
                 f"{name} '{text}' is not a real date ({exc})", line, name, "e.g. 2026-12-24"
             ) from None
     if _DATE_LIKE_RE.fullmatch(text):
-        hint = (
-            "the dates look reformatted by a spreadsheet; format the column as yyyy-mm-dd "
-            "before saving"
-        )
+        hint = csvfile.SPREADSHEET_DATE_HINT
     else:
         close = difflib.get_close_matches(text.lower(), list(_WEEKDAY_NAMES), n=1)
         hint = f"did you mean '{_WEEKDAY_NAMES[close[0]][1]}'? " if close else ""

@@ -167,6 +167,18 @@ def sample_leave() -> pd.DataFrame:
     )
 
 
+def sample_preferences() -> pd.DataFrame:
+    """A few wishes: Christmas off, mornings on Fridays, no nights on weekends."""
+    return pd.DataFrame(
+        {
+            "agent_id": ["AG002", "AG007", "AG013", "AG013"],
+            "date_or_weekday": ["2026-12-25", "Jumat", "Sat", "Sun"],
+            "shift_or_OFF": ["OFF", "P", "OFF", "OFF"],
+            "weight": [40, 10, 5, 5],
+        }
+    )
+
+
 def sample_files() -> dict[str, str]:
     """File name → text of everything `callshift init` writes."""
 
@@ -178,4 +190,5 @@ def sample_files() -> dict[str, str]:
         "forecast.csv": csv(sample_forecast()),
         "agents.csv": csv(sample_agents()),
         "leave.csv": csv(sample_leave()),
+        "preferences.csv": csv(sample_preferences()),
     }

@@ -97,7 +97,7 @@ def test_init_writes_samples_that_staff_can_read(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", str(tmp_path / "site"), "--force"]).exit_code == 0
 
 
-@pytest.mark.parametrize("name", ["forecast.csv", "agents.csv", "leave.csv"])
+@pytest.mark.parametrize("name", ["forecast.csv", "agents.csv", "leave.csv", "preferences.csv"])
 def test_bundled_sample_is_what_the_generator_makes(name: str) -> None:
     bundled = (Path(__file__).parents[1] / "data" / name).read_text()
     assert bundled == sample_files()[name], "run `make sample` to regenerate"
