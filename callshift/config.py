@@ -177,6 +177,7 @@ class SoftSettings:
     fair_nights: int = 10
     fair_weekends: int = 8
     fair_holidays: int = 10
+    fair_hours: int = 1
     forward_rotation: int = 10
     stable_shift: int = 5
     night_blocks: int = 10

@@ -71,12 +71,11 @@ def make_plan(
     agents: tuple[Agent, ...] | None = None
     if agents_path is not None:
         agents = read_agents(agents_path)
+    ids = [a.agent_id for a in agents] if agents is not None else None
     leave: tuple[Leave, ...] = ()
     if leave_path is not None:
-        ids = [a.agent_id for a in agents] if agents is not None else None
         leave = read_leave(leave_path, ids)
     _check_contracts(agents, config)
-    ids = [a.agent_id for a in agents] if agents is not None else None
     preferences: tuple[Preference, ...] = ()
     if preferences_path is not None:
         codes = sorted({t.code for t in _templates(config)} | {s.code for s in config.shifts})
@@ -112,8 +111,8 @@ def make_plan(
             f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
         )
     roster = roster_frame(solution)
-    if history is not None or history_path is not None:
-        history = _next_history(history or History({}), roster, problem)
+    if history is not None:
+        history = _next_history(history, roster, solution.problem)
     report = check_roster(
         roster_rows(roster),
         agents=solution.problem.agents,

@@ -241,7 +241,7 @@ def agents_table(plan: Plan) -> Table:
                 cells.append(f"{value:g}")
         table.add_row(*cells)
     spread = spreads(plan, stats)
-    for label, key in (("min (full-time)", "full_time_min"), ("max (full-time)", "full_time_max")):
+    for label, key in (("min FT", "full_time_min"), ("max FT", "full_time_max")):
         cells = [label] + [f"{spread[k][key]:g}" if k in spread else "" for _, k in columns[1:]]
         table.add_row(*cells, style="bold")
     return table

@@ -62,6 +62,23 @@ cuti_bersama = false
 # Company holidays: "YYYY-MM-DD" = "name".
 # "2026-12-31" = "Tutup buku akhir tahun"
 
+[soft]
+# Weights of the soft rules, per unit of each rule's penalty (0 switches one off).
+# Coverage costs 100 per agent per interval short and 1 per agent over. See docs/rules.md.
+fair_nights = 10
+fair_weekends = 8
+fair_holidays = 10
+fair_hours = 1
+forward_rotation = 10
+stable_shift = 5
+night_blocks = 10
+off_pairs = 5
+weekend_off = 20
+preferences = 3
+min_night_block = 2
+max_night_block = 4
+days_off_after_nights = 2
+
 [solver]
 time_limit_seconds = 60
 # 0 uses every core; 1 with a fixed seed gives the same roster for the same inputs.

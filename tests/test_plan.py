@@ -333,3 +333,14 @@ def test_an_agent_above_the_weekly_maximum_is_refused(site: Path) -> None:
     (site / "agents.csv").write_text("agent_id,contract_hours\nBIG,60\n")
     with pytest.raises(InputError, match="BIG has contract_hours 60, above max_contract_hours"):
         make_plan(site / "forecast.csv", CONFIG, agents_path=site / "agents.csv", days=1)
+
+
+def test_a_sized_team_gets_its_history_too(christmas: Path) -> None:
+    empty = christmas / "history.csv"
+    empty.write_text("agent_id,periods,nights,weekend_days,holidays,last_end\n")
+    plan = make_plan(
+        christmas / "forecast.csv", CONFIG, days=3, deterministic=True, history_path=empty
+    )
+    assert plan.history is not None
+    assert set(plan.history.rows) == {a.agent_id for a in plan.problem.agents}
+    assert "A001" in plan.history.rows

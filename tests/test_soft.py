@@ -203,7 +203,7 @@ def test_fairness_spreads_nights_where_the_solver_could_bunch_them() -> None:
     nights = nights_per_agent(p)
     assert sum(nights) == days  # fairness buys no surplus night
     assert max(nights) - min(nights) <= 1
-    unfair = nights_per_agent(replace(p, soft=SoftSettings(fair_nights=0)))
+    unfair = nights_per_agent(replace(p, soft=SoftSettings(fair_nights=0, fair_hours=0)))
     assert max(unfair) - min(unfair) > 1  # without the term the solver bunches them
 
 
@@ -220,3 +220,12 @@ def test_every_soft_rule_has_a_test_and_a_weight() -> None:
 def test_an_empty_roster_costs_nothing_but_weekends_off_is_free(rule_id: str) -> None:
     p = problem(days=28)
     assert measured(p, rule_id, {}) == 0
+
+
+def test_fair_hours_balances_paid_hours_beyond_one_shift() -> None:
+    p = problem()
+    # 3 shifts, 1 shift, 0 shifts of 8 h: 24 h against 0 h is 16 h beyond the band of 8 h.
+    assert measured(p, "fair_hours", {0: "P P P - - - -", 1: "P - - - - - -"}) == 4 * 16
+    assert measured(p, "fair_hours", {0: "P - -", 1: "- P -", 2: "P P -"}) == 0
+    part_time = problem(agents=(Agent("F"), Agent("H", contract_hours=20.0)))
+    assert measured(part_time, "fair_hours", {0: "P P - - - - -", 1: "P - - - - - -"}) == 0

@@ -10,6 +10,8 @@ Units:
   agent's contract and availability, in quarters: the sum over agents of how far each is
   above the least-burdened agent plus one (one night more than the least is as even as
   whole nights allow, and costs nothing; every agent beyond that band costs).
+- ``fair_hours``: the same for paid hours, with one shift's hours as the even-enough band
+  (outsourced agents are often paid by the hour worked).
 - ``forward_rotation``: rank steps backward in start time between consecutive worked days
   (P → S → M is forward; S → D11 is one step back).
 - ``stable_shift``: shift families an agent works in a 7-day block beyond the first.
@@ -83,27 +85,46 @@ def fairness_factor(problem: RosterProblem, a: int) -> int:
 # --------------------------------------------------------------------------- fairness
 
 
-Counter = Callable[[RosterProblem, int, int], bool]  # (problem, day, template) → counts?
+Counter = Callable[[RosterProblem, int, int], int]  # (problem, day, template) → how much
 
 
-def _night(p: RosterProblem, d: int, t: int) -> bool:
-    return p.templates[t].night
+def _night(p: RosterProblem, d: int, t: int) -> int:
+    return int(p.templates[t].night)
 
 
-def _weekend(p: RosterProblem, d: int, t: int) -> bool:
-    return p.dates[d].weekday() >= 5
+def _weekend(p: RosterProblem, d: int, t: int) -> int:
+    return int(p.dates[d].weekday() >= 5)
 
 
-def _holiday(p: RosterProblem, d: int, t: int) -> bool:
-    return (d, t) in p.holiday_shifts
+def _holiday(p: RosterProblem, d: int, t: int) -> int:
+    return int((d, t) in p.holiday_shifts)
 
 
-FAIRNESS: dict[str, tuple[Counter, int]] = {
-    # rule_id: (what counts, history column index)
-    "fair_nights": (_night, 0),
-    "fair_weekends": (_weekend, 1),
-    "fair_holidays": (_holiday, 2),
+def _hours(p: RosterProblem, d: int, t: int) -> int:
+    return round(p.templates[t].paid_hours)
+
+
+def _one(p: RosterProblem) -> int:
+    return 1
+
+
+def _one_shift(p: RosterProblem) -> int:
+    return max(round(t.paid_hours) for t in p.templates)
+
+
+FAIRNESS: dict[str, tuple[Counter, int | None, Callable[[RosterProblem], int]]] = {
+    # rule_id: (what counts, history column index, the even-enough band in counted units)
+    "fair_nights": (_night, 0, _one),
+    "fair_weekends": (_weekend, 1, _one),
+    "fair_holidays": (_holiday, 2, _one),
+    "fair_hours": (_hours, None, _one_shift),
 }
+
+
+def _before(p: RosterProblem, a: int, column: int | None) -> int:
+    if column is None:
+        return 0
+    return p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
 
 
 def _eligible(p: RosterProblem, rule_id: str) -> list[int]:
@@ -120,39 +141,38 @@ def _relevant(p: RosterProblem, counts: Counter) -> bool:
 
 def _add_fair(m: RosterModel, rule_id: str) -> cp_model.LinearExpr:
     p = m.problem
-    counts, column = FAIRNESS[rule_id]
+    counts, column, band = FAIRNESS[rule_id]
     eligible = _eligible(p, rule_id)
     if len(eligible) < 2 or not _relevant(p, counts):
         return cp_model.LinearExpr.sum([])
-    top = QUARTERS * 8 * (p.days + 400)
+    top = QUARTERS * 24 * 8 * (p.days + 400)
     low = m.model.new_int_var(0, top, f"{rule_id}_low")
     excess = []
     for a in eligible:
-        worked = [
-            m.x[a, d, t] for d in range(p.days) for t in range(len(p.templates)) if counts(p, d, t)
-        ]
-        before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
-        share = fairness_factor(p, a) * (cp_model.LinearExpr.sum(worked) + before)
+        keys = [(d, t) for d in range(p.days) for t in range(len(p.templates)) if counts(p, d, t)]
+        worked = cp_model.LinearExpr.weighted_sum(
+            [m.x[a, d, t] for d, t in keys], [counts(p, d, t) for d, t in keys]
+        )
+        share = fairness_factor(p, a) * (worked + _before(p, a, column))
         m.model.add(low <= share)
         over = m.model.new_int_var(0, top, f"{rule_id}_over_a{a}")
-        m.model.add(over >= share - low - QUARTERS)
+        m.model.add(over >= share - low - QUARTERS * band(p))
         excess.append(over)
     return cp_model.LinearExpr.sum(excess)
 
 
 def _measure_fair(r: Roster, rule_id: str) -> float:
     p = r.problem
-    counts, column = FAIRNESS[rule_id]
+    counts, column, band = FAIRNESS[rule_id]
     eligible = _eligible(p, rule_id)
     if len(eligible) < 2 or not _relevant(p, counts):
         return 0.0
     shares = []
     for a in eligible:
-        worked = sum(1 for d, t in r.days_of[a].items() if counts(p, d, t))
-        before = p.history.get(p.agents[a].agent_id, (0, 0, 0))[column]
-        shares.append(fairness_factor(p, a) * (worked + before))
+        worked = sum(counts(p, d, t) for d, t in r.days_of[a].items())
+        shares.append(fairness_factor(p, a) * (worked + _before(p, a, column)))
     low = min(shares)
-    return float(sum(max(0, share - low - QUARTERS) for share in shares))
+    return float(sum(max(0, share - low - QUARTERS * band(p)) for share in shares))
 
 
 def add_fair_nights(m: RosterModel) -> cp_model.LinearExpr:
@@ -165,6 +185,14 @@ def add_fair_weekends(m: RosterModel) -> cp_model.LinearExpr:
 
 def add_fair_holidays(m: RosterModel) -> cp_model.LinearExpr:
     return _add_fair(m, "fair_holidays")
+
+
+def add_fair_hours(m: RosterModel) -> cp_model.LinearExpr:
+    return _add_fair(m, "fair_hours")
+
+
+def measure_fair_hours(r: Roster) -> float:
+    return _measure_fair(r, "fair_hours")
 
 
 def measure_fair_nights(r: Roster) -> float:
@@ -429,6 +457,7 @@ SOFT_RULES: dict[str, tuple[SoftModel, SoftMeasure]] = {
     "fair_nights": (add_fair_nights, measure_fair_nights),
     "fair_weekends": (add_fair_weekends, measure_fair_weekends),
     "fair_holidays": (add_fair_holidays, measure_fair_holidays),
+    "fair_hours": (add_fair_hours, measure_fair_hours),
     "forward_rotation": (add_forward_rotation, measure_forward_rotation),
     "stable_shift": (add_stable_shift, measure_stable_shift),
     "night_blocks": (add_night_blocks, measure_night_blocks),
