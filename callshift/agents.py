@@ -82,20 +82,14 @@ def _columns(header: Sequence[str], line: int, shown: str, layout: _Layout) -> _
 def _missing_column(
     name: str, written: list[str], line: int, shown: str, layout: _Layout
 ) -> InputError:
-    position = _misnamed(name, [value.lower() for value in written], layout, loose=True)
-    if position is not None:
-        hint = f"did you mean '{written[position]}'? rename it to '{name}'"
-    elif any(layout.looks_like_data(value) for value in written):
-        hint = f"line {line} must be the header: {layout.example}"
-    else:
-        hint = f"the header must be {layout.example}"
-    return InputError(
-        f"missing required column '{name}'; found columns: "
-        + ", ".join(value for value in written if value),
-        path=shown,
-        line=line,
-        column=None if position is None else position + 1,
-        hint=hint,
+    return csvfile.missing_column(
+        name,
+        written,
+        line,
+        shown,
+        position=_misnamed(name, [value.lower() for value in written], layout, loose=True),
+        header_is_data=any(layout.looks_like_data(value) for value in written),
+        example=layout.example,
     )
 
 

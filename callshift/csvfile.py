@@ -216,6 +216,35 @@ SPREADSHEET_DATE_HINT = (
     "the dates look reformatted by a spreadsheet; format the column as yyyy-mm-dd before saving"
 )
 
+
+def missing_column(
+    name: str,
+    written: Sequence[str],
+    line: int,
+    shown: str,
+    *,
+    position: int | None,
+    header_is_data: bool,
+    example: str,
+) -> InputError:
+    """The error for a required column that is not in the header: the column that looks
+    like it (``position``) if any, else whether the first line looks like data."""
+    if position is not None:
+        hint = f"did you mean '{written[position]}'? rename it to '{name}'"
+    elif header_is_data:
+        hint = f"line {line} must be the header: {example}"
+    else:
+        hint = f"the header must be {example}"
+    return InputError(
+        f"missing required column '{name}'; found columns: "
+        + ", ".join(value for value in written if value),
+        path=shown,
+        line=line,
+        column=None if position is None else position + 1,
+        hint=hint,
+    )
+
+
 UNCLOSED_LINE_HINT = (
     "a '\"' in this field is never closed, or the value has a line break; keep each value on "
     "one line"

@@ -21,7 +21,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 from callshift import csvfile
-from callshift.errors import InputError
 
 HISTORY_COLUMNS = ("agent_id", "periods", "nights", "weekend_days", "holidays", "last_end")
 _COUNTS = HISTORY_COLUMNS[1:5]
@@ -178,20 +177,16 @@ def _columns(header: Sequence[str], line: int, shown: str) -> _Columns:
     for name in HISTORY_COLUMNS:
         if name in index:
             continue
-        position = csvfile.similar_column(name, names, HISTORY_COLUMNS)
-        if position is not None:
-            hint = f"did you mean '{written[position]}'? rename it to '{name}'"
-        elif any(_COUNT_RE.fullmatch(value) or _DATE_LIKE_RE.fullmatch(value) for value in names):
-            hint = f"line {line} must be the header: {_EXAMPLE}"
-        else:
-            hint = f"the header must be {_EXAMPLE}"
-        raise InputError(
-            f"missing required column '{name}'; found columns: "
-            + ", ".join(value for value in written if value),
-            path=shown,
-            line=line,
-            column=None if position is None else position + 1,
-            hint=hint,
+        raise csvfile.missing_column(
+            name,
+            written,
+            line,
+            shown,
+            position=csvfile.similar_column(name, names, HISTORY_COLUMNS),
+            header_is_data=any(
+                _COUNT_RE.fullmatch(value) or _DATE_LIKE_RE.fullmatch(value) for value in names
+            ),
+            example=_EXAMPLE,
         )
     return _Columns(shown, line, names, index)
 

@@ -158,20 +158,14 @@ def _columns(header: Sequence[str], line: int, shown: str) -> _Columns:
     for name in _REQUIRED:
         if name in index:
             continue
-        position = _misnamed(name, names)
-        if position is not None:
-            hint = f"did you mean '{written[position]}'? rename it to '{_SHOWN.get(name, name)}'"
-        elif any(_looks_like_data(value) for value in written):
-            hint = f"line {line} must be the header: {_EXAMPLE}"
-        else:
-            hint = f"the header must be {_EXAMPLE}"
-        raise InputError(
-            f"missing required column '{_SHOWN.get(name, name)}'; found columns: "
-            + ", ".join(value for value in written if value),
-            path=shown,
-            line=line,
-            column=None if position is None else position + 1,
-            hint=hint,
+        raise csvfile.missing_column(
+            _SHOWN.get(name, name),
+            written,
+            line,
+            shown,
+            position=_misnamed(name, names),
+            header_is_data=any(_looks_like_data(value) for value in written),
+            example=_EXAMPLE,
         )
     if "weight" not in index:
         # reading the default weight instead of a misnamed column would change the plan
