@@ -27,3 +27,23 @@ def write_forecast(
         frame[name] = values
     frame.to_csv(path, index=False)
     return path
+
+
+def expected_text(path: Path | str, line: int | None, column: int | None, message: str) -> str:
+    """An InputError's text: `file[:line[:column]]: message`."""
+    where = str(path)
+    if line is not None:
+        where += f":{line}"
+        if column is not None:
+            where += f":{column}"
+    return f"{where}: {message}"
+
+
+def assert_every_bad_file_tested(
+    data: Path, prefixes: tuple[str, ...], good: set[str], bad: list[str]
+) -> None:
+    """Every data file with one of ``prefixes`` is a known good file or has a bad-file test."""
+    on_disk = {path.name for prefix in prefixes for path in data.glob(f"{prefix}*")}
+    assert on_disk >= good
+    assert on_disk - good == set(bad)
+    assert len(bad) == len(set(bad)), "a bad file is listed twice"

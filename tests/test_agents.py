@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from callshift.agents import Agent, Leave, generic_agents, leave_days, read_agents, read_leave
 from callshift.errors import InputError
+from tests.helpers import assert_every_bad_file_tested, expected_text
 
 DATA = Path(__file__).parent / "data"
 UTF8_HINT = "save the file as UTF-8, e.g. in Excel: Save As > 'CSV UTF-8 (Comma delimited)'"
@@ -320,15 +321,6 @@ GOOD_FILES = {
 }
 
 
-def expected_text(path: Path | str, line: int | None, column: int | None, message: str) -> str:
-    where = str(path)
-    if line is not None:
-        where += f":{line}"
-        if column is not None:
-            where += f":{column}"
-    return f"{where}: {message}"
-
-
 def agents_error(path: Path | str) -> InputError:
     with pytest.raises(InputError) as info:
         read_agents(path)
@@ -366,11 +358,9 @@ def test_bad_leave_file(name: str, line: int | None, column: int | None, message
 
 
 def test_every_bad_data_file_is_tested() -> None:
-    on_disk = {path.name for path in DATA.glob("agents_*")} | {
-        path.name for path in DATA.glob("leave_*")
-    }
-    assert on_disk >= GOOD_FILES
-    assert on_disk - GOOD_FILES == {row[0] for row in BAD_AGENTS + BAD_LEAVE}
+    assert_every_bad_file_tested(
+        DATA, ("agents_", "leave_"), GOOD_FILES, [row[0] for row in BAD_AGENTS + BAD_LEAVE]
+    )
 
 
 def test_good_files_are_good() -> None:

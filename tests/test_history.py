@@ -19,6 +19,7 @@ from callshift.history import (
     read_history,
     updated_history,
 )
+from tests.helpers import assert_every_bad_file_tested, expected_text
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = "agent_id,periods,nights,weekend_days,holidays,last_end"
@@ -174,15 +175,6 @@ def raised(path: Path | str) -> InputError:
     return info.value
 
 
-def expected_text(path: Path | str, line: int | None, column: int | None, message: str) -> str:
-    where = str(path)
-    if line is not None:
-        where += f":{line}"
-        if column is not None:
-            where += f":{column}"
-    return f"{where}: {message}"
-
-
 @pytest.mark.parametrize(
     ("name", "line", "column", "message"), BAD_FILES, ids=[row[0] for row in BAD_FILES]
 )
@@ -195,10 +187,7 @@ def test_bad_history_file(name: str, line: int | None, column: int | None, messa
 
 
 def test_every_bad_data_file_is_tested() -> None:
-    on_disk = {path.name for path in DATA.glob("history_*")}
-    assert on_disk >= GOOD_FILES
-    assert on_disk - GOOD_FILES == {row[0] for row in BAD_FILES}
-    assert len(BAD_FILES) == len({row[0] for row in BAD_FILES})
+    assert_every_bad_file_tested(DATA, ("history_",), GOOD_FILES, [row[0] for row in BAD_FILES])
 
 
 def test_missing_file() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from callshift.errors import InputError
 from callshift.preferences import WEEKDAYS, Preference, read_preferences, weekday_number
+from tests.helpers import assert_every_bad_file_tested, expected_text
 
 DATA = Path(__file__).parent / "data"
 AGENT_IDS = ("A001", "A002", "A003", "A004", "A005")
@@ -235,15 +236,6 @@ def raised(path: Path | str, agent_ids: tuple[str, ...] | None = AGENT_IDS) -> I
     return info.value
 
 
-def expected_text(path: Path | str, line: int | None, column: int | None, message: str) -> str:
-    where = str(path)
-    if line is not None:
-        where += f":{line}"
-        if column is not None:
-            where += f":{column}"
-    return f"{where}: {message}"
-
-
 @pytest.mark.parametrize(
     ("name", "line", "column", "message"), BAD_FILES, ids=[row[0] for row in BAD_FILES]
 )
@@ -258,10 +250,7 @@ def test_bad_preferences_file(
 
 
 def test_every_bad_data_file_is_tested() -> None:
-    on_disk = {path.name for path in DATA.glob("preferences_*")}
-    assert on_disk >= GOOD_FILES
-    assert on_disk - GOOD_FILES == {row[0] for row in BAD_FILES}
-    assert len(BAD_FILES) == len({row[0] for row in BAD_FILES})
+    assert_every_bad_file_tested(DATA, ("preferences_",), GOOD_FILES, [row[0] for row in BAD_FILES])
 
 
 def test_good_files_are_good() -> None:
