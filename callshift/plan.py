@@ -6,8 +6,9 @@ that fails the independent check is never returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,11 @@ import pandas as pd
 from callshift.agents import Agent, Leave, read_agents, read_leave
 from callshift.config import Config
 from callshift.errors import CallshiftError, InfeasibleError, InputError
-from callshift.forecast import read_forecast
+from callshift.forecast import Forecast, read_forecast
 from callshift.history import History, read_history, updated_history
 from callshift.preferences import Preference, read_preferences
-from callshift.roster.check import CheckReport, RosterRow, check_roster
-from callshift.roster.problem import RosterProblem, build_problem
+from callshift.roster.check import CheckReport, RosterRow, check_roster, read_roster
+from callshift.roster.problem import PriorShift, RosterProblem, build_problem
 from callshift.roster.soft import Roster, longest_run, measure_all, off_day_pairs
 from callshift.roster.soft import preference_days as preference_days_of
 from callshift.roster.solve import ProgressCallback, Solution, size_team, solve_roster
@@ -53,7 +54,20 @@ class Plan:
         return self.solution.lower_bound_agents is not None
 
 
-def make_plan(
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read from the input files, validated, before any solving."""
+
+    forecast: Forecast
+    agents: tuple[Agent, ...] | None  # None: size the team
+    leave: tuple[Leave, ...]
+    preferences: tuple[Preference, ...]
+    history: History | None
+    previous: tuple[RosterRow, ...] | None  # None: no --previous
+    start: date
+
+
+def read_inputs(
     forecast_path: str | Path,
     config: Config,
     *,
@@ -61,12 +75,10 @@ def make_plan(
     leave_path: str | Path | None = None,
     preferences_path: str | Path | None = None,
     history_path: str | Path | None = None,
+    previous_paths: Sequence[str | Path] = (),
     start: date | None = None,
-    days: int = 7,
-    max_agents: int = 500,
-    deterministic: bool = False,
-    on_progress: ProgressCallback | None = None,
-) -> Plan:
+) -> Inputs:
+    """Read and validate every input file; raises InputError naming file, line, column."""
     forecast = read_forecast(forecast_path)
     agents: tuple[Agent, ...] | None = None
     if agents_path is not None:
@@ -81,18 +93,41 @@ def make_plan(
         codes = sorted({t.code for t in _templates(config)} | {s.code for s in config.shifts})
         preferences = read_preferences(preferences_path, ids, codes)
     history = read_history(history_path) if history_path is not None else None
-    staffing = compute_staffing(forecast, config.staffing)
-    problem = build_problem(
-        staffing,
+    begin = start or forecast.starts[0].astype("datetime64[D]").astype(date)
+    previous: tuple[RosterRow, ...] | None = None
+    if previous_paths:
+        previous = tuple(row for path in previous_paths for row in read_roster(path))
+    return Inputs(forecast, agents, leave, preferences, history, previous, begin)
+
+
+def make_plan(
+    forecast_path: str | Path,
+    config: Config,
+    *,
+    agents_path: str | Path | None = None,
+    leave_path: str | Path | None = None,
+    preferences_path: str | Path | None = None,
+    history_path: str | Path | None = None,
+    previous_paths: Sequence[str | Path] = (),
+    start: date | None = None,
+    days: int = 7,
+    max_agents: int = 500,
+    deterministic: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> Plan:
+    inputs = read_inputs(
+        forecast_path,
         config,
+        agents_path=agents_path,
+        leave_path=leave_path,
+        preferences_path=preferences_path,
+        history_path=history_path,
+        previous_paths=previous_paths,
         start=start,
-        days=days,
-        agents=agents,
-        leave=leave,
-        preferences=preferences,
-        history=_history_counts(history),
     )
-    if agents is None:
+    staffing = compute_staffing(inputs.forecast, config.staffing)
+    problem = plan_problem(inputs, staffing, config, days=days)
+    if inputs.agents is None:
         solution = size_team(
             problem,
             config.solver,
@@ -104,21 +139,58 @@ def make_plan(
         solution = solve_roster(
             problem, config.solver, deterministic=deterministic, on_progress=on_progress
         )
+    return finish_plan(inputs, staffing, config, solution)
+
+
+def plan_problem(
+    inputs: Inputs,
+    staffing: Staffing,
+    config: Config,
+    *,
+    days: int,
+    agents: tuple[Agent, ...] | None = None,
+    leave: tuple[Leave, ...] | None = None,
+) -> RosterProblem:
+    """The roster problem of the inputs (``agents`` and ``leave`` override theirs)."""
+    return build_problem(
+        staffing,
+        config,
+        start=inputs.start,
+        days=days,
+        agents=agents if agents is not None else inputs.agents,
+        leave=leave if leave is not None else inputs.leave,
+        preferences=inputs.preferences,
+        history=_history_counts(inputs.history),
+        previous=None if inputs.previous is None else prior_shifts(inputs.previous, inputs.start),
+    )
+
+
+def finish_plan(
+    inputs: Inputs,
+    staffing: Staffing,
+    config: Config,
+    solution: Solution,
+    *,
+    leave: tuple[Leave, ...] | None = None,
+) -> Plan:
+    """The solver's roster as a Plan, after it passes the independent check."""
     if solution.status == "INFEASIBLE":
         raise InfeasibleError("the hard rules clash: no roster satisfies them all")
     if not solution.found:
         raise InfeasibleError(
             f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
         )
+    problem = solution.problem
     roster = roster_frame(solution)
+    history = inputs.history
     if history is not None:
-        history = _next_history(history, roster, solution.problem)
+        history = _next_history(history, roster, problem)
     report = check_roster(
         roster_rows(roster),
-        agents=solution.problem.agents,
-        leave=leave,
+        agents=problem.agents,
+        leave=leave if leave is not None else inputs.leave,
         config=config,
-        forecast=forecast,
+        forecast=inputs.forecast,
         start=problem.start,
         days=problem.days,
     )
@@ -131,12 +203,32 @@ def make_plan(
     return Plan(
         config=config,
         staffing=staffing,
-        problem=solution.problem,
+        problem=problem,
         solution=solution,
         check=report,
         roster=roster,
-        warnings=forecast.warnings + staffing.warnings + _estimated_warning(problem),
+        warnings=inputs.forecast.warnings + staffing.warnings + _estimated_warning(problem),
         history=history,
+    )
+
+
+def prior_shifts(rows: Iterable[RosterRow], start: date) -> tuple[PriorShift, ...]:
+    """Previous-period roster rows on the timeline of a period starting ``start``."""
+    origin = datetime.combine(start, time())
+
+    def minutes(moment: datetime) -> int:
+        return round((moment - origin).total_seconds() / 60)
+
+    return tuple(
+        PriorShift(
+            row.agent_id,
+            (row.date - start).days,
+            minutes(row.start),
+            minutes(row.end),
+            row.night,
+            row.shift,
+        )
+        for row in rows
     )
 
 
@@ -318,7 +410,10 @@ def night_transport(plan: Plan) -> list[dict[str, str]]:
 
 
 def unreachable_hours(plan: Plan) -> float:
-    """Shortfall agent-hours at the start that only the previous period's shifts can reach."""
+    """Shortfall agent-hours at the start that only the previous period's shifts can reach
+    (none when the previous period's roster was given: its shifts count there)."""
+    if plan.problem.previous is not None:
+        return 0.0
     reachable = plan.problem.reachable()
     shortfall = plan.check.coverage["shortfall"].to_numpy()
     hours = plan.problem.interval_minutes / 60

@@ -99,6 +99,15 @@ def feasible(
     return True
 
 
+def prior(p: RosterProblem, pattern: str, agent: str = "X") -> RosterProblem:
+    """``p`` after a previous period: one code per day, the last one the day before."""
+    codes = pattern.split()
+    shifts = tuple(
+        p.prior_shift(agent, d - len(codes), code) for d, code in enumerate(codes) if code != "-"
+    )
+    return replace(p, previous=shifts)
+
+
 def run(days: list[int], code: str = "P", agent: int = 0) -> list[tuple[int, int, str]]:
     return [(agent, d, code) for d in days]
 
@@ -151,6 +160,25 @@ def test_max_consecutive_days_rejects_a_seventh_day_in_a_row() -> None:
     assert feasible(p, "max_consecutive_days", run([1, 2, 3, 4, 5, 6, 8]))
     five = problem(days=9, rules=RuleSettings(max_consecutive_days=5))
     assert not feasible(five, "max_consecutive_days", run(list(range(0, 6))))
+
+
+def test_min_rest_carries_over_from_the_previous_period() -> None:
+    p = prior(problem(days=2), "M")  # the Sunday night before the start ends Monday 07:00
+    assert not feasible(p, "min_rest", [(0, 0, "P")])  # back to back
+    assert not feasible(p, "min_rest", [(0, 0, "S")])  # 8 h
+    assert feasible(p, "min_rest", [(0, 0, "M")])  # 16 h
+    assert feasible(problem(days=2), "min_rest", [(0, 0, "S")])
+    assert feasible(prior(problem(days=2), "M", agent="Y"), "min_rest", [(0, 0, "P")])
+
+
+def test_max_consecutive_days_counts_days_of_the_previous_period() -> None:
+    p = prior(problem(days=5), "P P P P")
+    assert not feasible(p, "max_consecutive_days", run([0, 1, 2]))  # 7 in a row
+    assert feasible(p, "max_consecutive_days", run([0, 1, 3, 4]))
+    rested = prior(problem(days=5), "P P P P -")
+    assert feasible(rested, "max_consecutive_days", run([0, 1, 2, 3, 4]))
+    broken = prior(problem(days=5), "P - P P P")
+    assert not feasible(broken, "max_consecutive_days", run([0, 1, 2, 3]))
 
 
 def test_weekly_rest_rejects_a_week_with_one_day_off() -> None:
@@ -235,6 +263,14 @@ def test_a_night_shift_on_the_last_day_is_clipped_to_the_horizon() -> None:
     assert p.covered(1, night) == range(47, 48)  # its tail belongs to the next period
     assert not p.reachable()[:7].any()  # the first night's small hours wait on the previous
     assert p.reachable()[7:].all()
+
+
+def test_the_previous_night_covers_the_first_morning() -> None:
+    p = prior(problem(days=2), "M")
+    assert list(p.pre_covered()[:8]) == [1] * 7 + [0]  # Mon 00:00-07:00
+    needy = replace(p, required=np.full(48, 2, dtype=np.int64))
+    assert list(needy.need()[:8]) == [1] * 7 + [2]
+    assert problem(days=2).pre_covered().sum() == 0
 
 
 def test_half_covered_intervals_do_not_count() -> None:

@@ -64,6 +64,17 @@ def model_value(p: RosterProblem, rule_id: str, assignments: list[tuple[int, int
     return float(solver.objective_value)
 
 
+def after(p: RosterProblem, worked: dict[int, str]) -> RosterProblem:
+    """``p`` after a previous period: {agent: codes}, the last code the day before the start."""
+    shifts = []
+    for a, pattern in worked.items():
+        codes = pattern.split()
+        for d, code in enumerate(codes):
+            if code != "-":
+                shifts.append(p.prior_shift(p.agents[a].agent_id, d - len(codes), code))
+    return replace(p, previous=tuple(shifts))
+
+
 def measured(p: RosterProblem, rule_id: str, worked: dict[int, str]) -> float:
     assignments = keys(p, worked)
     value = SOFT_RULES[rule_id][1](Roster.of(p, assignments))
@@ -147,6 +158,21 @@ def test_night_blocks_penalises_lone_long_and_unrested_nights() -> None:
     assert measured(p, "night_blocks", {0: "M M M M M - - - - -"}) == 1  # five in a row
     assert measured(p, "night_blocks", {0: "- M M - P - - - - -"}) == 1  # back after one day
     assert measured(p, "night_blocks", {0: "M - - - - - - - - M"}) == 0  # edges: may continue
+
+
+def test_rotation_rules_see_the_previous_period() -> None:
+    p = problem(days=5)
+    assert measured(after(p, {0: "M"}), "forward_rotation", {0: "P - - - -"}) == 5
+    assert measured(after(p, {0: "P"}), "forward_rotation", {0: "M - - - -"}) == 0
+    assert measured(p, "forward_rotation", {0: "P - - - -"}) == 0
+    assert measured(after(p, {0: "M M M M"}), "night_blocks", {0: "M - - - -"}) == 1  # fifth
+    assert measured(after(p, {0: "- M M"}), "night_blocks", {0: "P P - - -"}) == 2  # no rest
+    assert measured(after(p, {0: "- M"}), "night_blocks", {0: "- - - - -"}) == 1  # alone
+    assert measured(p, "night_blocks", {0: "- - - - -"}) == 0
+    assert measured(after(p, {0: "M M M M M M"}), "night_blocks", {0: "- - - - -"}) == 0
+    assert measured(after(p, {0: "P -"}), "off_pairs", {0: "P - - - -"}) == 1
+    assert measured(after(p, {0: "P"}), "off_pairs", {0: "- P - - -"}) == 1
+    assert measured(after(p, {0: "P - -"}), "off_pairs", {0: "P - - - -"}) == 0
 
 
 def test_off_pairs_counts_single_days_off() -> None:

@@ -101,20 +101,35 @@ def rest_conflicts(problem: RosterProblem) -> list[tuple[int, int, int]]:
 
 def add_min_rest(m: RosterModel) -> None:
     """At least ``min_rest_hours`` between the end of a shift and the start of the next."""
-    pairs = rest_conflicts(m.problem)
-    for a in range(len(m.problem.agents)):
-        for d in range(m.problem.days):
+    p = m.problem
+    pairs = rest_conflicts(p)
+    rest = round(p.rules.min_rest_hours * 60)
+    for a, agent in enumerate(p.agents):
+        for d in range(p.days):
             for offset, i, j in pairs:
-                if d + offset < m.problem.days:
+                if d + offset < p.days:
                     m.model.add_bool_or([m.x[a, d, i].Not(), m.x[a, d + offset, j].Not()])
+        last_end = p.last_prior_end(agent)  # across the boundary with the previous period
+        if last_end is not None:
+            for d in range(p.days):
+                for i, t in enumerate(p.templates):
+                    if t.span(d)[0] < last_end + rest:
+                        m.model.add(m.x[a, d, i] == 0)
 
 
 def add_max_consecutive_days(m: RosterModel) -> None:
     """No more than ``max_consecutive_days`` working days in a row."""
-    limit = m.problem.rules.max_consecutive_days
-    for a in range(len(m.problem.agents)):
-        for first in range(0, m.problem.days - limit):
+    p = m.problem
+    limit = p.rules.max_consecutive_days
+    for a, agent in enumerate(p.agents):
+        for first in range(0, p.days - limit):
             m.model.add(sum(m.works[a, d] for d in range(first, first + limit + 1)) <= limit)
+        prior = p.prior_of(agent)  # windows of limit + 1 days that begin before the start
+        for back in range(1, limit + 1):
+            before = sum(1 for d in range(-back, 0) if d in prior)
+            after = range(0, min(limit + 1 - back, p.days))
+            if before and len(after) + before > limit:
+                m.model.add(sum(m.works[a, d] for d in after) <= limit - before)
 
 
 def add_weekly_rest(m: RosterModel) -> None:
@@ -188,10 +203,11 @@ def add_coverage(m: RosterModel, weights: Weights) -> None:
     first, second, deep = weights.shortfall
     shortfall_terms = []
     surplus_terms = []
+    needs = p.need()
     for i, shifts in enumerate(covering):
         if not shifts:
             continue  # unreachable this period: a constant, reported, not optimised
-        need = int(p.required[i])
+        need = int(needs[i])
         cover = sum(counts[s] for s in shifts)
         top = max(need, 0)
         s1 = m.model.new_int_var(0, min(1, top), f"short1_{i}")

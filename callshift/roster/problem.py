@@ -28,6 +28,20 @@ IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
+class PriorShift:
+    """A shift of the previous period (``--previous``), placed on this period's timeline:
+    ``day`` is negative (−1 = the day before the start), ``begin``/``end`` are minutes from
+    the horizon start (a night shift of day −1 ends after 0)."""
+
+    agent_id: str
+    day: int
+    begin: int
+    end: int
+    night: bool
+    code: str = ""
+
+
+@dataclass(frozen=True)
 class RosterProblem:
     start: date
     days: int
@@ -42,6 +56,7 @@ class RosterProblem:
     holiday_dates: Mapping[date, str] = field(default_factory=dict)
     preferences: tuple[Preference, ...] = ()
     history: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    previous: tuple[PriorShift, ...] | None = None  # None: no --previous given
 
     @property
     def intervals(self) -> int:
@@ -87,6 +102,38 @@ class RosterProblem:
                 mask[span.start : span.stop] = True
         return mask
 
+    def prior_shift(self, agent_id: str, day: int, code: str) -> PriorShift:
+        """A previous-period shift of one of this problem's templates (for tests and tools)."""
+        template = next(t for t in self.templates if t.code == code)
+        begin, end = template.span(day)
+        return PriorShift(agent_id, day, begin, end, template.night, code)
+
+    def prior_of(self, agent: Agent) -> dict[int, PriorShift]:
+        """The agent's previous-period shifts by (negative) day."""
+        return {s.day: s for s in self.previous or () if s.agent_id == agent.agent_id}
+
+    def last_prior_end(self, agent: Agent) -> int | None:
+        """End of the agent's latest previous-period shift, in minutes from the start."""
+        ends = [s.end for s in self.previous or () if s.agent_id == agent.agent_id]
+        return max(ends) if ends else None
+
+    def pre_covered(self) -> IntArray:
+        """Agents per horizon interval already covered by previous-period shifts (the tail
+        of a night shift that started the day before); counted wholly, like ``covered``."""
+        counts = np.zeros(self.intervals, dtype=np.int64)
+        for s in self.previous or ():
+            first = max(math.ceil(s.begin / self.interval_minutes), 0)
+            last = min(s.end // self.interval_minutes, self.intervals)
+            if last > first:
+                counts[first:last] += 1
+        return counts
+
+    def need(self) -> IntArray:
+        """The requirement this period's shifts must meet: ``required`` less what the
+        previous period's shifts already cover."""
+        need: IntArray = np.maximum(self.required - self.pre_covered(), 0)
+        return need
+
     def with_agents(self, agents: tuple[Agent, ...]) -> RosterProblem:
         return replace(self, agents=agents)
 
@@ -101,6 +148,7 @@ def build_problem(
     leave: tuple[Leave, ...] = (),
     preferences: tuple[Preference, ...] = (),
     history: Mapping[str, tuple[int, int, int]] | None = None,
+    previous: tuple[PriorShift, ...] | None = None,
 ) -> RosterProblem:
     """The roster problem for ``days`` days from ``start`` (default: the forecast's first day)."""
     forecast = staffing.forecast
@@ -156,4 +204,5 @@ def build_problem(
         holiday_dates=dict(calendar.in_range(begin, begin + timedelta(days=days - 1))),
         preferences=preferences,
         history=dict(history or {}),
+        previous=previous,
     )

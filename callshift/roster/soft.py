@@ -33,6 +33,7 @@ from ortools.sat.python import cp_model
 from callshift.config import SoftSettings
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
+from callshift.shifts import MINUTES_PER_DAY
 
 QUARTERS = 4  # fairness is measured in quarters of a night, weekend day or holiday
 
@@ -210,28 +211,61 @@ def measure_fair_holidays(r: Roster) -> float:
 # --------------------------------------------------------------------------- rotation
 
 
+PRIOR_DAYS = 7  # days of the previous period the rotation rules look back over
+
+
+def prior_days(problem: RosterProblem) -> int:
+    """How many days before the start the rotation rules see: none without ``--previous``
+    (blocks at the start edge may continue from an unknown past and cost nothing)."""
+    return PRIOR_DAYS if problem.previous is not None else 0
+
+
+def prior_rank(problem: RosterProblem, begin: int) -> int:
+    """Start rank of a previous-period shift: that of the latest template start at or
+    before its time of day (1 if it starts before them all)."""
+    starts = sorted({t.start_minute for t in problem.templates})
+    minute = begin % MINUTES_PER_DAY
+    return max(1, sum(1 for s in starts if s <= minute))
+
+
+def _prior_facts(problem: RosterProblem, a: int) -> tuple[list[int], list[int], list[int]]:
+    """Worked, night and start rank for the ``prior_days`` days before the start."""
+    prior = problem.prior_of(problem.agents[a])
+    days = range(-prior_days(problem), 0)
+    worked = [int(d in prior) for d in days]
+    night = [int(d in prior and prior[d].night) for d in days]
+    rank = [prior_rank(problem, prior[d].begin) if d in prior else 0 for d in days]
+    return worked, night, rank
+
+
 def add_forward_rotation(m: RosterModel) -> cp_model.LinearExpr:
     p = m.problem
     ranks = start_ranks(p)
     top = max(ranks)
     terms = []
     for a in range(len(p.agents)):
-        rank = [cp_model.LinearExpr.weighted_sum(m.shifts_of(a, d), ranks) for d in range(p.days)]
-        for d in range(p.days - 1):
-            back = m.model.new_int_var(0, top, f"back_a{a}_d{d}")
-            m.model.add(back >= rank[d] - rank[d + 1] - top * (1 - m.works[a, d + 1]))
+        _, _, before = _prior_facts(p, a)
+        rank = before + [
+            cp_model.LinearExpr.weighted_sum(m.shifts_of(a, d), ranks) for d in range(p.days)
+        ]
+        works = [1] * len(before) + [m.works[a, d] for d in range(p.days)]
+        for e in range(max(len(before) - 1, 0), len(rank) - 1):
+            back = m.model.new_int_var(0, top, f"back_a{a}_e{e}")
+            m.model.add(back >= rank[e] - rank[e + 1] - top * (1 - works[e + 1]))
             terms.append(back)
     return cp_model.LinearExpr.sum(terms)
 
 
 def measure_forward_rotation(r: Roster) -> float:
-    ranks = start_ranks(r.problem)
+    p = r.problem
+    ranks = start_ranks(p)
     total = 0
-    for shifts in r.days_of.values():
-        for d, t in shifts.items():
-            following = shifts.get(d + 1)
-            if following is not None:
-                total += max(0, ranks[t] - ranks[following])
+    for a, shifts in r.days_of.items():
+        _, _, before = _prior_facts(p, a)
+        rank = before + [ranks[shifts[d]] if d in shifts else 0 for d in range(p.days)]
+        for e in range(len(rank) - 1):
+            if rank[e + 1]:
+                total += max(0, rank[e] - rank[e + 1])
     return float(total)
 
 
@@ -269,6 +303,9 @@ def measure_stable_shift(r: Roster) -> float:
 
 
 def add_night_blocks(m: RosterModel) -> cp_model.LinearExpr:
+    """Night blocks on the days of the previous period (constants) and of this one: every
+    window that reaches into this period counts, so a block carried over the boundary is
+    measured whole."""
     p = m.problem
     s = p.soft
     nights = [i for i, t in enumerate(p.templates) if t.night]
@@ -276,44 +313,40 @@ def add_night_blocks(m: RosterModel) -> cp_model.LinearExpr:
     if not nights:
         return cp_model.LinearExpr.sum([])
     for a in range(len(p.agents)):
-        night = []
+        worked, before, _ = _prior_facts(p, a)
+        k = len(before)  # index of day 0
+        night: list[cp_model.IntVar | int] = list(before)
         for d in range(p.days):
             flag = m.model.new_bool_var(f"night_a{a}_d{d}")
             m.model.add_max_equality(flag, [m.x[a, d, i] for i in nights])
             night.append(flag)
-        terms += _short_blocks(m, night, s.min_night_block, f"a{a}")
-        for d in range(p.days - s.max_night_block):
-            window = night[d : d + s.max_night_block + 1]
-            long = m.model.new_bool_var(f"longnights_a{a}_d{d}")
+        works: list[cp_model.IntVar | int] = list(worked)
+        works += [m.works[a, d] for d in range(p.days)]
+        total = len(night)
+        for length in range(1, s.min_night_block):
+            # block e … e+length−1 with known days on both sides, one of them in this period
+            for e in range(max(1, k - length), total - length):
+                flag = m.model.new_bool_var(f"short{length}_a{a}_e{e}")
+                inside = night[e : e + length]
+                m.model.add(flag >= sum(inside) - (length - 1) - night[e - 1] - night[e + length])
+                terms.append(length * flag)
+        for e in range(max(0, k - s.max_night_block), total - s.max_night_block):
+            window = night[e : e + s.max_night_block + 1]
+            long = m.model.new_bool_var(f"longnights_a{a}_e{e}")
             m.model.add(long >= sum(window) - s.max_night_block)
             terms.append(long)
-        for d in range(p.days - 1):
-            for k in range(1, s.days_off_after_nights + 1):
-                if d + k >= p.days:
+        for e in range(total - 1):
+            for step in range(1, s.days_off_after_nights + 1):
+                if e + step >= total:
                     break
-                soon = m.model.new_bool_var(f"soon_a{a}_d{d}_k{k}")
-                day_work = m.works[a, d + k]
-                worked_night = night[d + k] if k == 1 else 0
-                # block ends on d (night d, no night d+1) and the agent works on d+k
-                m.model.add(soon >= night[d] - night[d + 1] + day_work - worked_night - 1)
+                if e + step < k:
+                    continue  # wholly in the previous period
+                soon = m.model.new_bool_var(f"soon_a{a}_e{e}_k{step}")
+                worked_night = night[e + step] if step == 1 else 0
+                # block ends on e (night e, no night e+1) and the agent works on e+step
+                m.model.add(soon >= night[e] - night[e + 1] + works[e + step] - worked_night - 1)
                 terms.append(soon)
     return cp_model.LinearExpr.sum(terms)
-
-
-def _short_blocks(
-    m: RosterModel, night: list[cp_model.IntVar], shortest: int, tag: str
-) -> list[cp_model.LinearExprT]:
-    """Penalty 1 per night in a block shorter than ``shortest`` that lies wholly inside the
-    horizon (a block at either edge may continue in the next or previous period)."""
-    terms: list[cp_model.LinearExprT] = []
-    days = len(night)
-    for length in range(1, shortest):
-        for d in range(1, days - length):  # block d … d+length-1, with days on both sides
-            flag = m.model.new_bool_var(f"short{length}_{tag}_d{d}")
-            inside = night[d : d + length]
-            m.model.add(flag >= sum(inside) - (length - 1) - night[d - 1] - night[d + length])
-            terms.append(length * flag)
-    return terms
 
 
 def measure_night_blocks(r: Roster) -> float:
@@ -321,14 +354,21 @@ def measure_night_blocks(r: Roster) -> float:
     s = p.soft
     total = 0
     for a in r.days_of:
-        blocks = _runs([d for d in range(p.days) if r.night(a, d)])
-        for first, last in blocks:
+        worked, before, _ = _prior_facts(p, a)
+        k = len(before)
+        night = before + [int(r.night(a, d)) for d in range(p.days)]
+        works = worked + [int(r.works(a, d)) for d in range(p.days)]
+        for first, last in _runs([e for e, n in enumerate(night) if n]):
+            # what reaches into this period counts; the previous period's own is its business
             length = last - first + 1
-            if length < s.min_night_block and first > 0 and last < p.days - 1:
+            edge = first == 0 or last == len(night) - 1
+            if length < s.min_night_block and last + 1 >= k and not edge:
                 total += length
-            total += max(0, length - s.max_night_block)
-            for k in range(1, s.days_off_after_nights + 1):
-                if last + k < p.days and last + 1 < p.days and r.works(a, last + k):
+            windows = last - s.max_night_block - max(first, k - s.max_night_block) + 1
+            total += max(0, windows)
+            for step in range(1, s.days_off_after_nights + 1):
+                after = last + step
+                if k <= after < len(night) and works[after]:
                     total += 1
     return float(total)
 
@@ -347,24 +387,24 @@ def add_off_pairs(m: RosterModel) -> cp_model.LinearExpr:
     p = m.problem
     terms = []
     for a in range(len(p.agents)):
-        for d in range(1, p.days - 1):
-            single = m.model.new_bool_var(f"singleoff_a{a}_d{d}")
-            works = m.works
-            m.model.add(single >= works[a, d - 1] + works[a, d + 1] - works[a, d] - 1)
+        before, _, _ = _prior_facts(p, a)
+        works = before + [m.works[a, d] for d in range(p.days)]
+        for e in range(max(1, len(before) - 1), len(works) - 1):
+            single = m.model.new_bool_var(f"singleoff_a{a}_e{e}")
+            m.model.add(single >= works[e - 1] + works[e + 1] - works[e] - 1)
             terms.append(single)
     return cp_model.LinearExpr.sum(terms)
 
 
 def measure_off_pairs(r: Roster) -> float:
     p = r.problem
-    return float(
-        sum(
-            1
-            for a in r.days_of
-            for d in range(1, p.days - 1)
-            if not r.works(a, d) and r.works(a, d - 1) and r.works(a, d + 1)
-        )
-    )
+    total = 0
+    for a in r.days_of:
+        before, _, _ = _prior_facts(p, a)
+        works = before + [int(r.works(a, d)) for d in range(p.days)]
+        for e in range(max(1, len(before) - 1), len(works) - 1):
+            total += int(not works[e] and works[e - 1] and works[e + 1])
+    return float(total)
 
 
 def weekend_blocks(problem: RosterProblem) -> list[list[tuple[int, int]]]:

@@ -18,6 +18,7 @@ from callshift.agents import generic_agents
 from callshift.config import SolverSettings
 from callshift.roster.model import (
     Key,
+    RosterModel,
     Weights,
     build_model,
     hours_limit_minutes,
@@ -192,14 +193,31 @@ def _solve(
     if shortfall_cap is not None:
         m.model.add(m.shortfall_cost <= shortfall_cap)
     m.model.minimize(cp_model.LinearExpr.sum(parts))
+    lns = objective == "all" and hint is not None and not deterministic
+    return _run(m, settings, hint, limit, deterministic, on_progress, phase, gap=gap, lns=lns)
+
+
+def _run(
+    m: RosterModel,
+    settings: SolverSettings,
+    hint: tuple[Key, ...] | None,
+    limit: float,
+    deterministic: bool,
+    on_progress: ProgressCallback | None,
+    phase: str,
+    *,
+    gap: float = 0.0,
+    lns: bool = False,
+) -> Solution:
+    """Solve a model whose objective is set; ``lns``: improve the hint by neighbourhoods."""
     if hint is not None:
         chosen = set(hint)
         for key, var in m.x.items():
             m.model.add_hint(var, key in chosen)
     solver = _solver(settings, max(limit, 0.01), deterministic)
     solver.parameters.relative_gap_limit = gap
-    if objective == "all" and hint is not None and not deterministic:
-        solver.parameters.use_lns_only = True  # improve the coverage roster by neighbourhoods
+    if lns:
+        solver.parameters.use_lns_only = True
     began = time.monotonic()
     reporter = _Reporter(phase, on_progress or (lambda _: None), began)
     if on_progress is not None:
@@ -209,7 +227,7 @@ def _solve(
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     chosen_keys = tuple(k for k, v in m.x.items() if found and solver.boolean_value(v))
     return Solution(
-        problem=problem,
+        problem=m.problem,
         assignments=chosen_keys,
         status=status,
         objective=solver.objective_value if found else None,
@@ -218,6 +236,77 @@ def _solve(
         shortfall_cost=solver.value(m.shortfall_cost) if found else math.inf,
         shortfall_intervals=sum(solver.value(s) for s in m.shortfall) if found else -1,
     )
+
+
+# --------------------------------------------------------------------------- replanning
+
+
+def replan_roster(
+    problem: RosterProblem,
+    settings: SolverSettings,
+    original: tuple[Key, ...],
+    *,
+    frozen_before: int,
+    time_limit: float | None = None,
+    deterministic: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> Solution:
+    """Re-roster after an absence (already in ``problem.leave``). Shifts starting before
+    ``frozen_before`` (minutes from the start) stay as in ``original``, except those the
+    absence now forbids. Two steps: the best coverage the rules allow, then, with shortfall
+    capped there, the fewest changed assignments (an agent-day whose shift differs), then
+    the least surplus."""
+    limit = settings.time_limit_seconds if time_limit is None else time_limit
+    began = time.monotonic()
+    kept = tuple(k for k in original if not _forbidden(problem, k))
+
+    def model() -> tuple[RosterModel, list[cp_model.IntVar]]:
+        m = build_model(problem)
+        chosen = set(kept)
+        changed = []
+        for a in range(len(problem.agents)):
+            for d in range(problem.days):
+                free = []
+                for t, template in enumerate(problem.templates):
+                    var = m.x[a, d, t]
+                    if template.span(d)[0] < frozen_before:
+                        m.model.add(var == int((a, d, t) in chosen))
+                    else:
+                        free.append((t, var))
+                if not free:
+                    continue
+                flag = m.model.new_bool_var(f"changed_a{a}_d{d}")
+                for t, var in free:
+                    m.model.add(flag >= (1 - var if (a, d, t) in chosen else var))
+                changed.append(flag)
+        return m, changed
+
+    m, _ = model()
+    m.model.minimize(m.shortfall_cost)
+    first = _run(m, settings, kept, limit * 0.5, deterministic, on_progress, "replan, coverage")
+    if not first.found:
+        return first
+    m, changed = model()
+    m.model.add(m.shortfall_cost <= int(first.shortfall_cost))
+    surplus_top = problem.intervals * max(len(problem.agents), 1) + 1
+    m.model.minimize(surplus_top * cp_model.LinearExpr.sum(changed) + m.surplus_cost)
+    spent = limit * 0.5 if deterministic else time.monotonic() - began
+    second = _run(
+        m,
+        settings,
+        first.assignments,
+        max(limit - spent, limit * 0.1),
+        deterministic,
+        on_progress,
+        "replan, fewest changes",
+    )
+    best = second if second.found else first
+    return replace(best, solve_seconds=time.monotonic() - began)
+
+
+def _forbidden(problem: RosterProblem, key: Key) -> bool:
+    a, d, t = key
+    return problem.on_leave(problem.agents[a], d, t)
 
 
 # --------------------------------------------------------------------------- lower bounds
@@ -231,7 +320,8 @@ def covering_bound(
     works them. Returns the value and whether it is proven optimal (else the solver's
     lower bound)."""
     model = cp_model.CpModel()
-    top = int(problem.required.max(initial=0))
+    need = problem.need()
+    top = int(need.max(initial=0))
     counts = {
         (d, t): model.new_int_var(0, top, f"y{d}_{t}")
         for d in range(problem.days)
@@ -242,12 +332,12 @@ def covering_bound(
         for i in problem.covered(d, t):
             covering[i].append(var)
     for i, vars_ in enumerate(covering):
-        if vars_ and problem.required[i] > 0:
-            model.add(sum(vars_) >= int(problem.required[i]))
+        if vars_ and need[i] > 0:
+            model.add(sum(vars_) >= int(need[i]))
     if minimise == "shifts":
         model.minimize(sum(counts.values()))
     elif minimise == "surplus":
-        needed = int(problem.required[problem.reachable()].sum())
+        needed = int(need[problem.reachable()].sum())
         model.minimize(sum(len(problem.covered(d, t)) * v for (d, t), v in counts.items()) - needed)
     else:
         model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
@@ -277,7 +367,7 @@ def team_lower_bound(problem: RosterProblem) -> int:
     by_shifts = math.ceil(
         shifts / max_shifts_per_agent(problem, problem.rules.contract_hours) - 1e-9
     )
-    peak = int(problem.required[problem.reachable()].max(initial=0))
+    peak = int(problem.need()[problem.reachable()].max(initial=0))
     return max(by_shifts, peak)
 
 
