@@ -1,0 +1,223 @@
+"""Tests for checking a roster after earlier periods' rosters (``--previous``): the rules
+that carry across the boundary, the coverage a previous night gives.
+
+The roster checked starts on Monday 2026-12-21; the previous week is 2026-12-14 to 12-20.
+tests/data/previous_ok.csv: AG001 works nights M on 12-19 and 12-20 (the last ends
+2026-12-21 07:00), AG002 works P from Thursday 12-17 to Sunday 12-20.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callshift.agents import Agent
+from callshift.config import Config, ShiftSpec
+from callshift.forecast import Forecast, read_forecast
+from callshift.roster.check import CheckReport, RosterRow, check_roster
+from tests.helpers import write_forecast
+from tests.test_check import daily, of_rule, rules, shift, where
+
+DATA = Path(__file__).parent / "data"
+MONDAY = date(2026, 12, 21)
+SUNDAY = date(2026, 12, 20)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def forecast(tmp_path_factory: pytest.TempPathFactory) -> Forecast:
+    """Two weeks of hourly intervals without calls, from Monday 2026-12-21."""
+    path = tmp_path_factory.mktemp("forecast") / "forecast.csv"
+    write_forecast(path, [0.0] * 14 * 24, start="2026-12-21 00:00", interval_minutes=60)
+    return read_forecast(path)
+
+
+def run(
+    rows: list[RosterRow],
+    previous: list[RosterRow],
+    forecast: Forecast,
+    *,
+    config: Config | None = None,
+    agents: list[Agent] | None = None,
+    days: int = 7,
+) -> CheckReport:
+    return check_roster(
+        rows,
+        agents=agents,
+        leave=(),
+        config=Config() if config is None else config,
+        forecast=forecast,
+        start=MONDAY,
+        days=days,
+        previous=previous,
+    )
+
+
+# --------------------------------------------------------------------------- min_rest
+
+
+def test_min_rest_after_the_previous_rosters_last_night(forecast: Forecast) -> None:
+    previous = [shift("AG001", "2026-12-20 23:00", "M")]
+    rows = [shift("AG001", "2026-12-21 13:00", "D13")]
+    report = run(rows, previous, forecast)
+    assert [v.message for v in report.violations] == [
+        "AG001 rests 6 h between M (previous roster) ending 2026-12-21 07:00 and D13 starting "
+        "2026-12-21 13:00 (min_rest: min_rest_hours = 11)"
+    ]
+    assert where(of_rule(report, "min_rest")) == [("AG001", MONDAY)]
+    assert run(rows, [], forecast).ok  # without the previous roster nothing is wrong
+
+
+def test_min_rest_after_the_previous_night_accepted(forecast: Forecast) -> None:
+    previous = [shift("AG001", "2026-12-20 23:00", "M")]
+    assert run([shift("AG001", "2026-12-21 23:00", "M")], previous, forecast).ok  # 16 h
+    config = rules(min_rest_hours=6)
+    assert run([shift("AG001", "2026-12-21 13:00", "D13")], previous, forecast, config=config).ok
+
+
+def test_min_rest_overlap_across_the_boundary(forecast: Forecast) -> None:
+    config = replace(Config(), shifts=(*Config().shifts, ShiftSpec("E", "Early", "05:00")))
+    previous = [shift("AG001", "2026-12-20 23:00", "M")]
+    report = run([shift("AG001", "2026-12-21 05:00", "E")], previous, forecast, config=config)
+    assert [v.message for v in report.violations] == [
+        "AG001's shifts M (previous roster) 2026-12-20 23:00–2026-12-21 07:00 and E "
+        "2026-12-21 05:00–2026-12-21 13:00 overlap by 2 h (min_rest: shifts must not overlap)"
+    ]
+    assert where(report.violations) == [("AG001", MONDAY)]
+
+
+def test_min_rest_from_the_latest_end_of_all_previous_rosters(forecast: Forecast) -> None:
+    """A later-starting previous shift that ends sooner does not hide an earlier long one."""
+    config = replace(
+        Config(),
+        shifts=(*Config().shifts, ShiftSpec("L", "Long", "19:00", length_hours=12)),
+    )
+    previous = [
+        shift("AG001", "2026-12-20 19:00", "L", hours=12),  # ends Monday 07:00
+        shift("AG001", "2026-12-20 07:00", "P"),
+    ]
+    report = run([shift("AG001", "2026-12-21 15:00", "S")], previous, forecast, config=config)
+    assert where(of_rule(report, "min_rest")) == [("AG001", MONDAY)]
+    assert "rests 8 h between L (previous roster)" in report.violations[0].message
+
+
+# --------------------------------------------------------------------------- max_consecutive_days
+
+
+def test_max_consecutive_days_run_from_the_previous_roster(forecast: Forecast) -> None:
+    previous = daily("AG002", date(2026, 12, 17), 4)  # Thursday to Sunday
+    rows = daily("AG002", MONDAY, 3)  # Monday to Wednesday
+    report = run(rows, previous, forecast)
+    assert [v.message for v in report.violations] == [
+        "AG002 works 7 days in a row, 2026-12-17 to 2026-12-23, 4 of them in the previous "
+        "roster (max_consecutive_days = 6)"
+    ]
+    assert where(of_rule(report, "max_consecutive_days")) == [("AG002", MONDAY)]
+
+
+def test_max_consecutive_days_without_previous_the_run_is_short(forecast: Forecast) -> None:
+    assert run(daily("AG002", MONDAY, 3), [], forecast).ok
+
+
+def test_max_consecutive_days_six_across_the_boundary_accepted(forecast: Forecast) -> None:
+    previous = daily("AG002", date(2026, 12, 18), 3)  # Friday to Sunday
+    assert run(daily("AG002", MONDAY, 3), previous, forecast).ok
+    gap = daily("AG002", date(2026, 12, 14), 6)  # ends Saturday; Sunday off
+    assert run(daily("AG002", MONDAY, 5), gap, forecast).ok
+
+
+# --------------------------------------------------------------------------- one_shift_per_day
+
+
+def test_one_shift_per_day_on_a_date_in_both_rosters(forecast: Forecast) -> None:
+    """The roster checked has a Sunday shift (outside its horizon) on a previous date."""
+    previous = [shift("AG001", "2026-12-20 07:00", "P")]
+    rows = [shift("AG001", "2026-12-20 23:00", "M")]
+    report = run(rows, previous, forecast, config=rules(min_rest_hours=8))
+    assert [v.message for v in of_rule(report, "one_shift_per_day")] == [
+        "AG001 has 2 shifts starting on 2026-12-20 (P (previous roster) at 07:00, M at 23:00); "
+        "one_shift_per_day allows max_shifts_per_day = 1"
+    ]
+    assert [v.rule_id for v in report.violations] == ["one_shift_per_day", "shift_definition"]
+
+
+def test_one_shift_per_day_the_same_shift_in_both_rosters(forecast: Forecast) -> None:
+    night = shift("AG001", "2026-12-20 23:00", "M")
+    report = run([night], [night], forecast)
+    assert [v.rule_id for v in report.violations] == [
+        "one_shift_per_day",
+        "min_rest",
+        "shift_definition",
+    ]
+    assert [v.message for v in of_rule(report, "min_rest")] == [
+        "AG001's shifts M (previous roster) 2026-12-20 23:00–2026-12-21 07:00 and M "
+        "2026-12-20 23:00–2026-12-21 07:00 overlap by 8 h (min_rest: shifts must not overlap)"
+    ]
+
+
+# --------------------------------------------------------------------------- what is not carried
+
+
+def test_violations_wholly_inside_the_previous_roster_are_not_reported(
+    forecast: Forecast,
+) -> None:
+    """The previous week breaks every rule among its own shifts; none of it is reported."""
+    previous = [
+        *daily("AG001", date(2026, 12, 14), 6),  # Monday to Saturday: 1 day off, 48 h
+        shift("AG001", "2026-12-16 23:00", "M"),  # 2 shifts on 12-16, rests of 8 h and 0 h
+        shift("AG002", "2026-12-15 23:00", "X"),  # unknown shift code, outside the horizon
+        shift("AG002", "2026-12-16 02:00", "X"),  # overlaps the one before
+        *daily("AG003", date(2026, 12, 13), 7),  # 7 days in a row, Sunday to Saturday
+    ]
+    rows = [shift(agent_id, "2026-12-21 07:00", "P") for agent_id in ("AG001", "AG002", "AG003")]
+    agents = [Agent("AG001", night_ok=False), Agent("AG002"), Agent("AG003")]
+    assert run(rows, previous, forecast, agents=agents).violations == ()
+
+
+def test_previous_roster_is_considered_once_it_meets_the_roster(forecast: Forecast) -> None:
+    """6 P from Tuesday to Sunday are allowed; with Monday's P they are 7, reported."""
+    previous = daily("AG001", date(2026, 12, 15), 6)  # Tuesday to Sunday
+    report = run([shift("AG001", "2026-12-21 07:00", "P")], previous, forecast)
+    assert [v.message for v in report.violations] == [
+        "AG001 works 7 days in a row, 2026-12-15 to 2026-12-21, 6 of them in the previous "
+        "roster (max_consecutive_days = 6)"
+    ]
+
+
+def test_weekly_blocks_count_from_the_rosters_start(forecast: Forecast) -> None:
+    """Thursday 12-17 to Wednesday 12-23 hold 7 shifts (56 h, no day off), but the weekly
+    blocks run from the roster's Monday: 5 shifts, 40 h and 2 days off."""
+    config = rules(max_consecutive_days=10)
+    previous = daily("AG001", date(2026, 12, 16), 5)  # Wednesday to Sunday
+    assert run(daily("AG001", MONDAY, 5), previous, forecast, config=config).ok
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_coverage_counts_the_previous_nights_small_hours(tmp_path: Path) -> None:
+    """One agent required every half-hour on Monday: a previous M (Sunday 23:00 to Monday
+    07:00) covers 00:00-06:30; the previous Sunday P (ends 15:00 Sunday) covers nothing."""
+    path = write_forecast(
+        tmp_path / "f.csv",
+        [0.0] * 48,
+        start="2026-12-21 00:00",
+        extra={"required_agents": [1.0] * 48},
+    )
+    config = replace(Config(), staffing=replace(Config().staffing, shrinkage=0.0))
+    rows = [shift("AG002", "2026-12-21 07:00", "P"), shift("AG003", "2026-12-21 15:00", "S")]
+    night = shift("AG001", "2026-12-20 23:00", "M")
+    sunday = shift("AG004", "2026-12-20 07:00", "P")
+
+    def shortfall(previous: list[RosterRow]) -> list[int]:
+        coverage = run(rows, previous, read_forecast(path), config=config, days=1).coverage
+        return [int(x) for x in coverage["shortfall"]]
+
+    assert shortfall([]) == [1] * 14 + [0] * 32 + [1] * 2  # 00:00-06:30 and 23:00-23:30
+    assert shortfall([night, sunday]) == [0] * 46 + [1] * 2
+    coverage = run(rows, [night], read_forecast(path), config=config, days=1).coverage
+    assert coverage["scheduled"].tolist()[:15] == [1] * 15
