@@ -1,5 +1,6 @@
 """Tests for checking a roster after earlier periods' rosters (``--previous``): the rules
-that carry across the boundary, the coverage a previous night gives.
+that carry across the boundary, the coverage a previous night gives, and the reader of
+previous rosters with one bad file per failure mode.
 
 The roster checked starts on Monday 2026-12-21; the previous week is 2026-12-14 to 12-20.
 tests/data/previous_ok.csv: AG001 works nights M on 12-19 and 12-20 (the last ends
@@ -17,9 +18,10 @@ from typer.testing import CliRunner
 
 from callshift.agents import Agent
 from callshift.config import Config, ShiftSpec
+from callshift.errors import InputError
 from callshift.forecast import Forecast, read_forecast
-from callshift.roster.check import CheckReport, RosterRow, check_roster
-from tests.helpers import write_forecast
+from callshift.roster.check import CheckReport, RosterRow, check_roster, read_previous
+from tests.helpers import assert_every_bad_file_tested, expected_text, write_forecast
 from tests.test_check import daily, of_rule, rules, shift, where
 
 DATA = Path(__file__).parent / "data"
@@ -221,3 +223,133 @@ def test_coverage_counts_the_previous_nights_small_hours(tmp_path: Path) -> None
     assert shortfall([night, sunday]) == [0] * 46 + [1] * 2
     coverage = run(rows, [night], read_forecast(path), config=config, days=1).coverage
     assert coverage["scheduled"].tolist()[:15] == [1] * 15
+
+
+# --------------------------------------------------------------------------- read_previous
+
+AGENT_IDS = ["AG001", "AG002", "AG003"]
+
+BAD_FILES: list[tuple[str, int | None, int | None, str]] = [
+    (
+        "previous_dated_on_start.csv",
+        3,
+        2,
+        "AG002's shift P is dated 2026-12-21, not before 2026-12-21, the first day of the roster "
+        "checked (--previous takes earlier periods' rosters)",
+    ),
+    (
+        "previous_starts_on_start.csv",
+        2,
+        4,
+        "AG001's shift P starts 2026-12-21 07:00, not before 2026-12-21, the first day of the "
+        "roster checked (--previous takes earlier periods' rosters)",
+    ),
+    (
+        "previous_unknown_agent.csv",
+        3,
+        1,
+        "unknown agent_id 'AG01' (did you mean 'AG001'? ids must match the agents file exactly)",
+    ),
+    (
+        "previous_unknown_agent_no_match.csv",
+        2,
+        1,
+        "unknown agent_id 'Zoe' (every agent of a previous roster must be in the agents file; "
+        "add the agent there, or delete the rows of an agent who has left)",
+    ),
+    (
+        "previous_overlap.csv",
+        2,
+        4,
+        "AG001's shift D09 2026-12-20 09:00–2026-12-20 17:00 overlaps their shift P "
+        "2026-12-20 07:00–2026-12-20 15:00 on line 4 (one agent works one shift at a time; "
+        "was a period given twice?)",
+    ),
+    ("previous_bad_date.csv", 2, 2, "date must be YYYY-MM-DD, got '20/12/2026'"),
+    (
+        "previous_bad_end.csv",
+        2,
+        5,
+        "end '2026-12-20 24:00' is not a real date and time (hour must be in 0..23)",
+    ),
+]
+
+
+def previous_error(*paths: Path) -> InputError:
+    with pytest.raises(InputError) as caught:
+        read_previous(paths, start=MONDAY, agent_ids=AGENT_IDS)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "column", "message"), BAD_FILES, ids=[row[0] for row in BAD_FILES]
+)
+def test_bad_previous_file(name: str, line: int | None, column: int | None, message: str) -> None:
+    path = DATA / name
+    error = previous_error(path)
+    assert str(error) == expected_text(path, line, column, message)
+    assert (error.path, error.line, error.column, error.exit_code) == (str(path), line, column, 2)
+
+
+def test_bad_previous_overlap_across_files() -> None:
+    """Each file is fine alone; the second repeats the first's last night."""
+    first, second = DATA / "previous_ok.csv", DATA / "previous_overlaps_ok.csv"
+    assert len(read_previous([second], start=MONDAY)) == 1
+    error = previous_error(first, second)
+    assert str(error) == expected_text(
+        second,
+        2,
+        4,
+        "AG001's shift M 2026-12-20 23:00–2026-12-21 07:00 overlaps their shift M "
+        f"2026-12-20 23:00–2026-12-21 07:00 on line 6 of {first} (one agent works one shift at "
+        "a time; was a period given twice?)",
+    )
+
+
+def test_every_bad_previous_file_is_tested() -> None:
+    bad = [row[0] for row in BAD_FILES] + ["previous_overlaps_ok.csv"]
+    assert_every_bad_file_tested(DATA, ("previous_",), {"previous_ok.csv"}, bad)
+
+
+def test_read_previous_ok() -> None:
+    rows = read_previous([DATA / "previous_ok.csv"], start=MONDAY, agent_ids=AGENT_IDS)
+    assert [(r.agent_id, r.date, r.shift, r.line) for r in rows[-2:]] == [
+        ("AG001", SUNDAY, "M", 6),
+        ("AG002", SUNDAY, "P", 7),
+    ]
+    assert rows[-2].end.isoformat(" ") == "2026-12-21 07:00:00"
+
+
+def test_read_previous_without_agents_accepts_any_agent() -> None:
+    path = DATA / "previous_unknown_agent_no_match.csv"
+    assert read_previous([path], start=MONDAY)[0].agent_id == "Zoe"
+
+
+def test_read_previous_a_chain_of_weeks(tmp_path: Path) -> None:
+    header = "agent_id,date,shift,start,end,paid_hours,night,holiday\n"
+    older = tmp_path / "week50.csv"
+    older.write_text(header + "AG001,2026-12-13,M,2026-12-13 23:00,2026-12-14 07:00,8,true,\n")
+    rows = read_previous([older, DATA / "previous_ok.csv"], start=MONDAY)
+    assert [r.date for r in rows[:2]] == [date(2026, 12, 13), date(2026, 12, 17)]
+    assert read_previous([], start=MONDAY) == ()
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header)
+    assert read_previous([empty], start=MONDAY) == ()
+
+
+def test_read_previous_the_same_file_twice() -> None:
+    path = DATA / "previous_ok.csv"
+    error = previous_error(path, DATA / ".." / "data" / "previous_ok.csv")
+    assert str(error) == (
+        f"{DATA / '..' / 'data' / 'previous_ok.csv'}: given twice as a previous roster "
+        f"(also as {path}) (give each earlier period's roster once)"
+    )
+
+
+def test_read_previous_the_start_is_the_rosters_not_the_files() -> None:
+    """previous_ok.csv ends on Sunday: for a roster from that Sunday it is not earlier."""
+    path = DATA / "previous_ok.csv"
+    with pytest.raises(InputError) as caught:
+        read_previous([path], start=SUNDAY)
+    assert (caught.value.line, caught.value.column) == (6, 2)
+    assert len(read_previous([path], start=date(2026, 12, 22))) == 6

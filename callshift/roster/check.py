@@ -3,13 +3,14 @@
 Shares no code with the solver's model (``callshift.shifts``, ``callshift.roster.model``), so
 it can catch the model's mistakes. It works only from the real datetimes of the roster rows,
 never from template or day indices, and it recomputes the night flag instead of trusting the
-file. ``read_roster`` is the only parser of ``roster.csv``. Earlier periods' shifts, given
-to ``check_roster`` as ``previous``, carry rest, consecutive days and coverage across the
+file. ``read_roster`` is the only parser of ``roster.csv``; ``read_previous`` reads earlier
+periods' rosters with it, whose shifts carry rest, consecutive days and coverage across the
 boundary into the roster checked.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import defaultdict
@@ -39,6 +40,7 @@ _NIGHT_VALUES = {"true": True, "false": False}
 _HOURS_TOLERANCE = 1e-6
 _PAID_HOURS_TOLERANCE = 0.005  # paid_hours may be written rounded to 2 decimals
 _MINUTES_PER_DAY = 1440
+_EARLIER = "--previous takes earlier periods' rosters"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,114 @@ Rule = Callable[[RowsByAgent, RuleContext], list[Violation]]
 
 def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
     """Read ``roster.csv``; every problem raises InputError with file, line and column."""
+    return _read_roster_file(path).rows
+
+
+def read_previous(
+    paths: Sequence[str | Path], *, start: date, agent_ids: Collection[str] | None = None
+) -> tuple[RosterRow, ...]:
+    """Read earlier periods' ``roster.csv`` files (``--previous``) for a roster from ``start``.
+
+    Each file is read as ``read_roster`` reads it, then every shift must be dated and start
+    before ``start``, its agent must be one of ``agent_ids`` (None accepts any), and no two
+    shifts of one agent may overlap, within a file or across files. Other rules they break
+    among themselves are not checked: that was their period's business. The rows come in the
+    order of the files and their lines; ``RosterRow.line`` is the line in its own file.
+    """
+    files = _distinct_files(paths)
+    known = None if agent_ids is None else frozenset(agent_ids)
+    begin = datetime.combine(start, datetime.min.time())
+    for file in files:
+        for row in file.rows:
+            if known is not None and row.agent_id not in known:
+                raise file.error(
+                    f"unknown agent_id '{row.agent_id}'",
+                    row,
+                    "agent_id",
+                    _unknown_agent_hint(row.agent_id, known),
+                )
+            who = f"{row.agent_id}'s shift {row.shift}"
+            first_day = f"not before {start}, the first day of the roster checked"
+            if row.date >= start:
+                raise file.error(f"{who} is dated {row.date}, {first_day}", row, "date", _EARLIER)
+            if row.start >= begin:
+                raise file.error(
+                    f"{who} starts {_clock(row.start)}, {first_day}", row, "start", _EARLIER
+                )
+    _check_no_overlaps(files)
+    return tuple(row for file in files for row in file.rows)
+
+
+def _unknown_agent_hint(agent_id: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(agent_id, sorted(known), n=1)
+    if close:
+        return f"did you mean '{close[0]}'? ids must match the agents file exactly"
+    return (
+        "every agent of a previous roster must be in the agents file; add the agent there, "
+        "or delete the rows of an agent who has left"
+    )
+
+
+@dataclass(frozen=True)
+class _RosterFile:
+    """The rows of one roster file, with where each column is for pointing at a value."""
+
+    shown: str
+    index: Mapping[str, int]
+    rows: tuple[RosterRow, ...]
+
+    def error(self, message: str, row: RosterRow, name: str, hint: str) -> InputError:
+        return InputError(
+            message, path=self.shown, line=row.line, column=self.index[name] + 1, hint=hint
+        )
+
+
+def _distinct_files(paths: Sequence[str | Path]) -> list[_RosterFile]:
+    """Each roster file read once; the same file given twice is an error."""
+    seen: dict[Path, str] = {}
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise InputError(
+                f"given twice as a previous roster (also as {seen[resolved]})",
+                path=path,
+                hint="give each earlier period's roster once",
+            )
+        seen[resolved] = str(path)
+    return [_read_roster_file(path) for path in paths]
+
+
+def _check_no_overlaps(files: Sequence[_RosterFile]) -> None:
+    """No two shifts of one agent overlap; of two that do, the one that starts later (on a
+    tie, the one in a later file or on a later line) is reported, naming the other."""
+    shifts: dict[str, list[tuple[RosterRow, int]]] = defaultdict(list)
+    for position, file in enumerate(files):
+        for row in file.rows:
+            shifts[row.agent_id].append((row, position))
+    for agent_id in sorted(shifts):
+        ordered = sorted(
+            shifts[agent_id], key=lambda pair: (pair[0].start, pair[0].end, pair[1], pair[0].line)
+        )
+        latest: tuple[RosterRow, _RosterFile] | None = None  # the shift that ends last
+        for row, position in ordered:
+            file = files[position]
+            if latest is not None and row.start < latest[0].end:
+                other, other_file = latest
+                where = f"line {other.line}"
+                if other_file is not file:
+                    where += f" of {other_file.shown}"
+                raise file.error(
+                    f"{agent_id}'s shift {row.shift} {_span(row)} overlaps their shift "
+                    f"{other.shift} {_span(other)} on {where}",
+                    row,
+                    "start",
+                    "one agent works one shift at a time; was a period given twice?",
+                )
+            if latest is None or row.end > latest[0].end:
+                latest = (row, file)
+
+
+def _read_roster_file(path: str | Path) -> _RosterFile:
     shown = str(path)
     text = csvfile.read_csv_text(
         Path(path),
@@ -158,7 +268,7 @@ def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
     csvfile.check_separator(header, header_line, shown)
     columns = _header_columns(header, header_line, shown)
     parser = _RowParser(shown, len(header), columns)
-    return tuple(parser.parse(line, row) for line, row in records[1:])
+    return _RosterFile(shown, columns, tuple(parser.parse(line, row) for line, row in records[1:]))
 
 
 def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
