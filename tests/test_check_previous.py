@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callshift.agents import Agent
+from callshift.cli import app
 from callshift.config import Config, ShiftSpec
 from callshift.errors import InputError
 from callshift.forecast import Forecast, read_forecast
@@ -344,6 +345,9 @@ def test_read_previous_the_same_file_twice() -> None:
         f"{DATA / '..' / 'data' / 'previous_ok.csv'}: given twice as a previous roster "
         f"(also as {path}) (give each earlier period's roster once)"
     )
+    assert str(previous_error(path, path)) == (
+        f"{path}: given twice as a previous roster (give each earlier period's roster once)"
+    )
 
 
 def test_read_previous_the_start_is_the_rosters_not_the_files() -> None:
@@ -353,3 +357,97 @@ def test_read_previous_the_start_is_the_rosters_not_the_files() -> None:
         read_previous([path], start=SUNDAY)
     assert (caught.value.line, caught.value.column) == (6, 2)
     assert len(read_previous([path], start=date(2026, 12, 22))) == 6
+
+
+# --------------------------------------------------------------------------- the check command
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    """A week's forecast from Monday and a roster where AG001 starts D13 after the previous
+    roster's night and AG002 works Monday to Wednesday after four days."""
+    write_forecast(
+        tmp_path / "forecast.csv", [0.0] * 7 * 48, start="2026-12-21 00:00", interval_minutes=30
+    )
+    (tmp_path / "roster.csv").write_text(
+        "agent_id,date,shift,start,end,paid_hours,night,holiday\n"
+        "AG001,2026-12-21,D13,2026-12-21 13:00,2026-12-21 21:00,8,false,\n"
+        "AG002,2026-12-21,P,2026-12-21 07:00,2026-12-21 15:00,8,false,\n"
+        "AG002,2026-12-22,P,2026-12-22 07:00,2026-12-22 15:00,8,false,\n"
+        "AG002,2026-12-23,P,2026-12-23 07:00,2026-12-23 15:00,8,false,\n"
+    )
+    (tmp_path / "agents.csv").write_text("agent_id\nAG001\nAG002\n")
+    return tmp_path
+
+
+def check_cli(site: Path, *extra: str) -> tuple[int, str, str]:
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            str(site / "roster.csv"),
+            "--forecast",
+            str(site / "forecast.csv"),
+            "--agents",
+            str(site / "agents.csv"),
+            "--days",
+            "7",
+            *extra,
+        ],
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_check_previous_carries_rest_and_runs(site: Path) -> None:
+    code, out, err = check_cli(site, "--previous", str(DATA / "previous_ok.csv"))
+    assert code == 1
+    assert err.splitlines() == [
+        "min_rest: AG001 rests 6 h between M (previous roster) ending 2026-12-21 07:00 and D13 "
+        "starting 2026-12-21 13:00 (min_rest: min_rest_hours = 11)",
+        "max_consecutive_days: AG002 works 7 days in a row, 2026-12-17 to 2026-12-23, 4 of "
+        "them in the previous roster (max_consecutive_days = 6)",
+    ]
+    assert "4 shifts after 6 previous shifts, 2026-12-21 + 7 days" in out
+    assert "2 hard-rule violations" in out
+
+
+def test_cli_check_without_previous_is_fine(site: Path) -> None:
+    code, out, err = check_cli(site)
+    assert (code, err) == (0, "")
+    assert "Every hard rule holds." in out
+
+
+def test_cli_check_previous_repeated_for_a_chain(site: Path) -> None:
+    """Two weeks back: the older one's last night ends on the 14th; order does not matter."""
+    older = site / "week50.csv"
+    older.write_text(
+        "agent_id,date,shift,start,end,paid_hours,night,holiday\n"
+        "AG001,2026-12-13,M,2026-12-13 23:00,2026-12-14 07:00,8,true,\n"
+    )
+    week51 = str(DATA / "previous_ok.csv")
+    for order in ([str(older), week51], [week51, str(older)]):
+        code, out, _ = check_cli(site, *(arg for path in order for arg in ("--previous", path)))
+        assert code == 1
+        assert "after 7 previous shifts" in out
+
+
+def test_cli_check_bad_previous_exits_2_with_location(site: Path) -> None:
+    bad = DATA / "previous_dated_on_start.csv"
+    code, _, err = check_cli(
+        site, "--previous", str(DATA / "previous_ok.csv"), "--previous", str(bad)
+    )
+    assert code == 2
+    assert err.startswith(f"Error: {bad}:3:2: AG002's shift P is dated 2026-12-21")
+    assert "Traceback" not in err
+
+
+def test_cli_check_previous_agent_not_in_agents_file(site: Path) -> None:
+    (site / "agents.csv").write_text("agent_id\nAG001\n")
+    (site / "roster.csv").write_text(
+        "agent_id,date,shift,start,end,paid_hours,night,holiday\n"
+        "AG001,2026-12-21,D13,2026-12-21 13:00,2026-12-21 21:00,8,false,\n"
+    )
+    code, _, err = check_cli(site, "--previous", str(DATA / "previous_ok.csv"))
+    assert code == 2
+    path = DATA / "previous_ok.csv"
+    assert err.startswith(f"Error: {path}:2:1: unknown agent_id 'AG002'")

@@ -210,8 +210,9 @@ def _distinct_files(paths: Sequence[str | Path]) -> list[_RosterFile]:
     for path in paths:
         resolved = Path(path).resolve()
         if resolved in seen:
+            also = "" if seen[resolved] == str(path) else f" (also as {seen[resolved]})"
             raise InputError(
-                f"given twice as a previous roster (also as {seen[resolved]})",
+                f"given twice as a previous roster{also}",
                 path=path,
                 hint="give each earlier period's roster once",
             )
