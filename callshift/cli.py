@@ -35,7 +35,7 @@ from callshift.report import (
     write_plan,
     write_staffing_csv,
 )
-from callshift.roster.check import check_roster, read_roster
+from callshift.roster.check import check_roster, read_previous, read_roster
 from callshift.roster.solve import Progress
 from callshift.sample import sample_files
 from callshift.staffing import compute_staffing
@@ -257,6 +257,14 @@ def check(
     days: Annotated[
         int | None, typer.Option("--days", help="Days (default: through the roster's last).")
     ] = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous",
+            metavar="<path>",
+            help="An earlier period's roster.csv; repeat it for a chain of them.",
+        ),
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Re-verify every hard rule of a roster and recompute its coverage (exit 1 if broken)."""
@@ -271,6 +279,7 @@ def check(
         if first is None:
             raise InputError("the roster has no shifts", path=roster)
         span = days or (max(r.date for r in rows) - first).days + 1
+        earlier = read_previous(previous or [], start=first, agent_ids=ids)
         report = check_roster(
             rows,
             agents=team,
@@ -279,15 +288,17 @@ def check(
             forecast=data,
             start=first,
             days=span,
+            previous=earlier,
         )
     for violation in report.violations:
         typer.echo(f"{violation.rule_id}: {violation.message}", err=True)
     if not quiet:
         totals = coverage_totals(report.coverage, data.interval_minutes)
+        carried = f" after {len(earlier)} previous shifts" if previous else ""
         console.print(
-            f"{len(rows)} shifts, {first} + {span} days; required {totals['required']:g} "
-            f"agent-hours, scheduled {totals['scheduled']:g}, short {totals['shortfall']:g} "
-            f"in {totals['short_intervals']} intervals"
+            f"{len(rows)} shifts{carried}, {first} + {span} days; required "
+            f"{totals['required']:g} agent-hours, scheduled {totals['scheduled']:g}, short "
+            f"{totals['shortfall']:g} in {totals['short_intervals']} intervals"
         )
         if report.ok:
             console.print("Every hard rule holds.")

@@ -9,6 +9,7 @@ flexible D09, D11, D13 (8 h). Default rules: 11 h rest, 6 days in a row, 2 days 
 from __future__ import annotations
 
 import math
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -34,7 +35,7 @@ from callshift.roster.check import (
     expand_shifts,
     read_roster,
 )
-from tests.helpers import write_forecast
+from tests.helpers import assert_every_bad_file_tested, write_forecast
 
 DATA = Path(__file__).parent / "data"
 MONDAY = date(2026, 12, 21)
@@ -129,6 +130,24 @@ def test_hard_rules_registry_order() -> None:
     ]
     for rule_id, function in HARD_RULES.items():
         assert function.__name__ == f"check_{rule_id}"
+
+
+def test_checker_shares_no_code_with_the_solver() -> None:
+    """Importing the checker loads neither the model, the solver, the soft rules, the shift
+    timeline nor OR-tools, so it can catch their mistakes."""
+    solver_side = (
+        "callshift.shifts",
+        "callshift.roster.model",
+        "callshift.roster.solve",
+        "callshift.roster.soft",
+        "ortools",
+    )
+    code = (
+        "import sys, callshift.roster.check; "
+        f"print(sorted(m for m in sys.modules if m.startswith({solver_side!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_every_hard_rule_has_a_test() -> None:
@@ -575,53 +594,60 @@ def test_read_roster_without_holiday_column(tmp_path: Path) -> None:
 HEADER = "agent_id,date,shift,start,end,paid_hours,night,holiday"
 
 
+BAD_ROSTER_FILES = [
+    (
+        "roster_empty.csv",
+        "",
+        f"the file is empty (expected a header line {HEADER} and one row per shift)",
+    ),
+    (
+        "roster_missing_column.csv",
+        ":1:6",
+        "missing required column 'paid_hours'; found columns: agent_id, date, shift, start, "
+        f"end, paid, night, holiday (did you mean 'paid'? the header must be {HEADER})",
+    ),
+    ("roster_bad_date.csv", ":3:2", "date must be YYYY-MM-DD, got '22/12/2026'"),
+    (
+        "roster_bad_datetime.csv",
+        ":3:4",
+        "start must be YYYY-MM-DD HH:MM, got '2026-12-22 7am' (e.g. 2026-12-21 07:00)",
+    ),
+    (
+        "roster_end_not_after_start.csv",
+        ":2:5",
+        "end 2026-12-21 07:00 is not after start 2026-12-21 23:00 "
+        "(a night shift ends on the next day)",
+    ),
+    (
+        "roster_bad_paid_hours.csv",
+        ":3:6",
+        "paid_hours must be a number of hours >= 0, got 'eight' "
+        "(use '.' as the decimal mark, e.g. 7.5)",
+    ),
+    ("roster_bad_night.csv", ":2:7", "night must be true or false, got 'yes'"),
+    (
+        "roster_short_row.csv",
+        ":4:5",
+        "this row has 4 fields but the header has 8 "
+        "(check for a missing ',' or a line break inside a value)",
+    ),
+    ("roster_empty_agent_id.csv", ":2:1", "agent_id is empty"),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "where_", "message"),
-    [
-        (
-            "roster_empty.csv",
-            "",
-            f"the file is empty (expected a header line {HEADER} and one row per shift)",
-        ),
-        (
-            "roster_missing_column.csv",
-            ":1:6",
-            "missing required column 'paid_hours'; found columns: agent_id, date, shift, start, "
-            f"end, paid, night, holiday (did you mean 'paid'? the header must be {HEADER})",
-        ),
-        ("roster_bad_date.csv", ":3:2", "date must be YYYY-MM-DD, got '22/12/2026'"),
-        (
-            "roster_bad_datetime.csv",
-            ":3:4",
-            "start must be YYYY-MM-DD HH:MM, got '2026-12-22 7am' (e.g. 2026-12-21 07:00)",
-        ),
-        (
-            "roster_end_not_after_start.csv",
-            ":2:5",
-            "end 2026-12-21 07:00 is not after start 2026-12-21 23:00 "
-            "(a night shift ends on the next day)",
-        ),
-        (
-            "roster_bad_paid_hours.csv",
-            ":3:6",
-            "paid_hours must be a number of hours >= 0, got 'eight' "
-            "(use '.' as the decimal mark, e.g. 7.5)",
-        ),
-        ("roster_bad_night.csv", ":2:7", "night must be true or false, got 'yes'"),
-        (
-            "roster_short_row.csv",
-            ":4:5",
-            "this row has 4 fields but the header has 8 "
-            "(check for a missing ',' or a line break inside a value)",
-        ),
-        ("roster_empty_agent_id.csv", ":2:1", "agent_id is empty"),
-    ],
+    ("name", "where_", "message"), BAD_ROSTER_FILES, ids=[row[0] for row in BAD_ROSTER_FILES]
 )
 def test_read_roster_errors(name: str, where_: str, message: str) -> None:
     path = DATA / name
     with pytest.raises(InputError) as caught:
         read_roster(path)
     assert str(caught.value) == f"{path}{where_}: {message}"
+
+
+def test_every_bad_roster_file_is_tested() -> None:
+    bad = [row[0] for row in BAD_ROSTER_FILES]
+    assert_every_bad_file_tested(DATA, ("roster_",), {"roster_ok.csv"}, bad)
 
 
 def test_read_roster_missing_file(tmp_path: Path) -> None:

@@ -3,16 +3,19 @@
 Shares no code with the solver's model (``callshift.shifts``, ``callshift.roster.model``), so
 it can catch the model's mistakes. It works only from the real datetimes of the roster rows,
 never from template or day indices, and it recomputes the night flag instead of trusting the
-file. ``read_roster`` is the only parser of ``roster.csv``.
+file. ``read_roster`` is the only parser of ``roster.csv``; ``read_previous`` reads earlier
+periods' rosters with it, whose shifts carry rest, consecutive days and coverage across the
+boundary into the roster checked.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +40,7 @@ _NIGHT_VALUES = {"true": True, "false": False}
 _HOURS_TOLERANCE = 1e-6
 _PAID_HOURS_TOLERANCE = 0.005  # paid_hours may be written rounded to 2 decimals
 _MINUTES_PER_DAY = 1440
+_EARLIER = "--previous takes earlier periods' rosters"
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class RuleContext:
     templates: Mapping[str, Template]
     agents: Mapping[str, Agent] | None
     leave: Mapping[str, set[date]]
+    previous: Mapping[str, Sequence[RosterRow]] = field(default_factory=dict)
 
     @property
     def horizon_start(self) -> datetime:
@@ -137,6 +142,115 @@ Rule = Callable[[RowsByAgent, RuleContext], list[Violation]]
 
 def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
     """Read ``roster.csv``; every problem raises InputError with file, line and column."""
+    return _read_roster_file(path).rows
+
+
+def read_previous(
+    paths: Sequence[str | Path], *, start: date, agent_ids: Collection[str] | None = None
+) -> tuple[RosterRow, ...]:
+    """Read earlier periods' ``roster.csv`` files (``--previous``) for a roster from ``start``.
+
+    Each file is read as ``read_roster`` reads it, then every shift must be dated and start
+    before ``start``, its agent must be one of ``agent_ids`` (None accepts any), and no two
+    shifts of one agent may overlap, within a file or across files. Other rules they break
+    among themselves are not checked: that was their period's business. The rows come in the
+    order of the files and their lines; ``RosterRow.line`` is the line in its own file.
+    """
+    files = _distinct_files(paths)
+    known = None if agent_ids is None else frozenset(agent_ids)
+    begin = datetime.combine(start, datetime.min.time())
+    for file in files:
+        for row in file.rows:
+            if known is not None and row.agent_id not in known:
+                raise file.error(
+                    f"unknown agent_id '{row.agent_id}'",
+                    row,
+                    "agent_id",
+                    _unknown_agent_hint(row.agent_id, known),
+                )
+            who = f"{row.agent_id}'s shift {row.shift}"
+            first_day = f"not before {start}, the first day of the roster checked"
+            if row.date >= start:
+                raise file.error(f"{who} is dated {row.date}, {first_day}", row, "date", _EARLIER)
+            if row.start >= begin:
+                raise file.error(
+                    f"{who} starts {_clock(row.start)}, {first_day}", row, "start", _EARLIER
+                )
+    _check_no_overlaps(files)
+    return tuple(row for file in files for row in file.rows)
+
+
+def _unknown_agent_hint(agent_id: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(agent_id, sorted(known), n=1)
+    if close:
+        return f"did you mean '{close[0]}'? ids must match the agents file exactly"
+    return (
+        "every agent of a previous roster must be in the agents file; add the agent there, "
+        "or delete the rows of an agent who has left"
+    )
+
+
+@dataclass(frozen=True)
+class _RosterFile:
+    """The rows of one roster file, with where each column is for pointing at a value."""
+
+    shown: str
+    index: Mapping[str, int]
+    rows: tuple[RosterRow, ...]
+
+    def error(self, message: str, row: RosterRow, name: str, hint: str) -> InputError:
+        return InputError(
+            message, path=self.shown, line=row.line, column=self.index[name] + 1, hint=hint
+        )
+
+
+def _distinct_files(paths: Sequence[str | Path]) -> list[_RosterFile]:
+    """Each roster file read once; the same file given twice is an error."""
+    seen: dict[Path, str] = {}
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            also = "" if seen[resolved] == str(path) else f" (also as {seen[resolved]})"
+            raise InputError(
+                f"given twice as a previous roster{also}",
+                path=path,
+                hint="give each earlier period's roster once",
+            )
+        seen[resolved] = str(path)
+    return [_read_roster_file(path) for path in paths]
+
+
+def _check_no_overlaps(files: Sequence[_RosterFile]) -> None:
+    """No two shifts of one agent overlap; of two that do, the one that starts later (on a
+    tie, the one in a later file or on a later line) is reported, naming the other."""
+    shifts: dict[str, list[tuple[RosterRow, int]]] = defaultdict(list)
+    for position, file in enumerate(files):
+        for row in file.rows:
+            shifts[row.agent_id].append((row, position))
+    for agent_id in sorted(shifts):
+        ordered = sorted(
+            shifts[agent_id], key=lambda pair: (pair[0].start, pair[0].end, pair[1], pair[0].line)
+        )
+        latest: tuple[RosterRow, _RosterFile] | None = None  # the shift that ends last
+        for row, position in ordered:
+            file = files[position]
+            if latest is not None and row.start < latest[0].end:
+                other, other_file = latest
+                where = f"line {other.line}"
+                if other_file is not file:
+                    where += f" of {other_file.shown}"
+                raise file.error(
+                    f"{agent_id}'s shift {row.shift} {_span(row)} overlaps their shift "
+                    f"{other.shift} {_span(other)} on {where}",
+                    row,
+                    "start",
+                    "one agent works one shift at a time; was a period given twice?",
+                )
+            if latest is None or row.end > latest[0].end:
+                latest = (row, file)
+
+
+def _read_roster_file(path: str | Path) -> _RosterFile:
     shown = str(path)
     text = csvfile.read_csv_text(
         Path(path),
@@ -155,7 +269,7 @@ def read_roster(path: str | Path) -> tuple[RosterRow, ...]:
     csvfile.check_separator(header, header_line, shown)
     columns = _header_columns(header, header_line, shown)
     parser = _RowParser(shown, len(header), columns)
-    return tuple(parser.parse(line, row) for line, row in records[1:])
+    return _RosterFile(shown, columns, tuple(parser.parse(line, row) for line, row in records[1:]))
 
 
 def _header_columns(header: list[str], line: int, shown: str) -> dict[str, int]:
@@ -294,12 +408,26 @@ def check_roster(
     forecast: Forecast,
     start: date,
     days: int,
+    previous: Sequence[RosterRow] = (),
 ) -> CheckReport:
-    """Every hard rule of ``rows`` (in HARD_RULES order) and the coverage they give."""
+    """Every hard rule of ``rows`` (in HARD_RULES order) and the coverage they give.
+
+    ``previous`` are the shifts of earlier periods (``read_previous``): they carry rest,
+    consecutive days and one shift per day across the boundary, and the tail of a shift that
+    runs into this period counts as coverage. A rule they break among themselves is not
+    reported; one they break together with a shift of ``rows`` is.
+    """
     violations = check_rules(
-        rows, agents=agents, leave=leave, config=config, start=start, days=days
+        rows,
+        agents=agents,
+        leave=leave,
+        config=config,
+        start=start,
+        days=days,
+        previous=previous,
     )
-    return CheckReport(violations, coverage(rows, config, forecast, start, days))
+    scheduled = (*previous, *rows)
+    return CheckReport(violations, coverage(scheduled, config, forecast, start, days))
 
 
 def check_rules(
@@ -311,8 +439,10 @@ def check_rules(
     start: date,
     days: int,
     only: Collection[str] | None = None,
+    previous: Sequence[RosterRow] = (),
 ) -> tuple[Violation, ...]:
-    """The hard-rule violations of ``rows`` (all rules, or the rule ids in ``only``)."""
+    """The hard-rule violations of ``rows`` (all rules, or the rule ids in ``only``), with
+    the shifts of earlier periods in ``previous`` as ``check_roster`` takes them."""
     context = RuleContext(
         start=start,
         days=days,
@@ -320,6 +450,7 @@ def check_rules(
         templates=expand_shifts(config.shifts),
         agents=None if agents is None else {agent.agent_id: agent for agent in agents},
         leave=leave_days(leave),
+        previous=rows_by_agent(previous),
     )
     by_agent = rows_by_agent(rows)
     return tuple(
@@ -382,17 +513,39 @@ def overlaps_night(
     return False
 
 
+@dataclass(frozen=True)
+class _Carried:
+    """One shift of an agent, of the roster checked (``checked``) or of a previous roster."""
+
+    row: RosterRow
+    checked: bool
+
+    @property
+    def name(self) -> str:
+        """The shift code, marked when the shift is a previous roster's."""
+        return self.row.shift if self.checked else f"{self.row.shift} (previous roster)"
+
+
+def _with_previous(agent_id: str, rows: Sequence[RosterRow], ctx: RuleContext) -> list[_Carried]:
+    """The agent's shifts of the previous rosters and ``rows``, sorted by start (a previous
+    shift first on a tie)."""
+    carried = [_Carried(row, False) for row in ctx.previous.get(agent_id, ())]
+    carried += [_Carried(row, True) for row in rows]
+    return sorted(carried, key=lambda c: (c.row.start, c.row.end, c.checked, c.row.line))
+
+
 def check_one_shift_per_day(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
-    """At most ``max_shifts_per_day`` shifts start on one calendar date."""
+    """At most ``max_shifts_per_day`` shifts start on one calendar date, counting the previous
+    rosters' shifts on a date that has one of this roster's."""
     limit = ctx.rules.max_shifts_per_day
     found: list[Violation] = []
     for agent_id, rows in by_agent.items():
-        per_day: dict[date, list[RosterRow]] = defaultdict(list)
-        for row in rows:
-            per_day[row.start.date()].append(row)
+        per_day: dict[date, list[_Carried]] = defaultdict(list)
+        for carried in _with_previous(agent_id, rows, ctx):
+            per_day[carried.row.start.date()].append(carried)
         for day, same_day in sorted(per_day.items()):
-            if len(same_day) > limit:
-                shifts = ", ".join(f"{r.shift} at {r.start:%H:%M}" for r in same_day)
+            if len(same_day) > limit and any(c.checked for c in same_day):
+                shifts = ", ".join(f"{c.name} at {c.row.start:%H:%M}" for c in same_day)
                 found.append(
                     Violation(
                         "one_shift_per_day",
@@ -407,56 +560,68 @@ def check_one_shift_per_day(by_agent: RowsByAgent, ctx: RuleContext) -> list[Vio
 
 def check_min_rest(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
     """At least ``min_rest_hours`` between the end of a shift and the start of the next;
-    overlapping shifts break it too."""
+    overlapping shifts break it too. The previous rosters' last shifts count as the shifts
+    before this roster's first."""
     need_minutes = ctx.rules.min_rest_hours * 60
     found: list[Violation] = []
     for agent_id, rows in by_agent.items():
-        latest: RosterRow | None = None  # the earlier shift that ends last
-        for row in rows:
-            if latest is not None:
-                rest = _minutes(row.start - latest.end)
+        latest: _Carried | None = None  # the earlier shift that ends last
+        for carried in _with_previous(agent_id, rows, ctx):
+            if latest is not None and (latest.checked or carried.checked):
+                rest = _minutes(carried.row.start - latest.row.end)
                 if rest < need_minutes - _HOURS_TOLERANCE:
-                    found.append(_rest_violation(agent_id, latest, row, rest, ctx.rules))
-            if latest is None or row.end > latest.end:
-                latest = row
+                    found.append(_rest_violation(agent_id, latest, carried, rest, ctx.rules))
+            if latest is None or carried.row.end > latest.row.end:
+                latest = carried
     return found
 
 
 def _rest_violation(
-    agent_id: str, before: RosterRow, after: RosterRow, rest: float, rules: RuleSettings
+    agent_id: str, before: _Carried, after: _Carried, rest: float, rules: RuleSettings
 ) -> Violation:
     if rest < 0:
         message = (
-            f"{agent_id}'s shifts {before.shift} {_span(before)} and {after.shift} "
-            f"{_span(after)} overlap by {_duration(-rest)} (min_rest: shifts must not overlap)"
+            f"{agent_id}'s shifts {before.name} {_span(before.row)} and {after.name} "
+            f"{_span(after.row)} overlap by {_duration(-rest)} (min_rest: shifts must not overlap)"
         )
     else:
         message = (
-            f"{agent_id} rests {_duration(rest)} between {before.shift} ending "
-            f"{_clock(before.end)} and {after.shift} starting {_clock(after.start)} "
+            f"{agent_id} rests {_duration(rest)} between {before.name} ending "
+            f"{_clock(before.row.end)} and {after.name} starting {_clock(after.row.start)} "
             f"(min_rest: min_rest_hours = {rules.min_rest_hours:g})"
         )
-    return Violation("min_rest", agent_id, after.start.date(), message)
+    return Violation("min_rest", agent_id, after.row.start.date(), message)
 
 
 def check_max_consecutive_days(by_agent: RowsByAgent, ctx: RuleContext) -> list[Violation]:
-    """At most ``max_consecutive_days`` dates in a row with a shift starting on them."""
+    """At most ``max_consecutive_days`` dates in a row with a shift starting on them; a run
+    that begins in the previous rosters counts whole and is reported on its first date with a
+    shift of this roster."""
     limit = ctx.rules.max_consecutive_days
     found: list[Violation] = []
     for agent_id, rows in by_agent.items():
-        for first, last in _runs(sorted({row.start.date() for row in rows})):
+        carried = _with_previous(agent_id, rows, ctx)
+        checked = {c.row.start.date() for c in carried if c.checked}
+        for first, last in _runs(sorted({c.row.start.date() for c in carried})):
             length = (last - first).days + 1
-            if length > limit:
+            inside = sorted(day for day in checked if first <= day <= last)
+            if length > limit and inside:
+                before = sum(day not in checked for day in _dates(first, last))
+                earlier = f", {before} of them in the previous roster" if before else ""
                 found.append(
                     Violation(
                         "max_consecutive_days",
                         agent_id,
-                        first,
-                        f"{agent_id} works {length} days in a row, {first} to {last} "
+                        inside[0],
+                        f"{agent_id} works {length} days in a row, {first} to {last}{earlier} "
                         f"(max_consecutive_days = {limit})",
                     )
                 )
     return found
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=d) for d in range((last - first).days + 1)]
 
 
 def _runs(dates: list[date]) -> list[tuple[date, date]]:
