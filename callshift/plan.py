@@ -20,7 +20,7 @@ from callshift.errors import CallshiftError, InfeasibleError, InputError
 from callshift.forecast import Forecast, read_forecast
 from callshift.history import History, read_history, updated_history
 from callshift.preferences import Preference, read_preferences
-from callshift.roster.check import CheckReport, RosterRow, check_roster, read_roster
+from callshift.roster.check import CheckReport, RosterRow, check_roster, read_previous
 from callshift.roster.problem import PriorShift, RosterProblem, build_problem
 from callshift.roster.soft import Roster, longest_run, measure_all, off_day_pairs
 from callshift.roster.soft import preference_days as preference_days_of
@@ -96,7 +96,7 @@ def read_inputs(
     begin = start or forecast.starts[0].astype("datetime64[D]").astype(date)
     previous: tuple[RosterRow, ...] | None = None
     if previous_paths:
-        previous = tuple(row for path in previous_paths for row in read_roster(path))
+        previous = read_previous(previous_paths, start=begin, agent_ids=ids)
     return Inputs(forecast, agents, leave, preferences, history, previous, begin)
 
 
@@ -193,6 +193,7 @@ def finish_plan(
         forecast=inputs.forecast,
         start=problem.start,
         days=problem.days,
+        previous=inputs.previous or (),
     )
     if not report.ok:
         listed = "; ".join(v.message for v in report.violations[:5])

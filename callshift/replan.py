@@ -115,6 +115,7 @@ def make_replan(
         forecast=inputs.forecast,
         start=start,
         days=days,
+        previous=inputs.previous or (),
     )
     if not report.ok:
         listed = "; ".join(v.message for v in report.violations[:5])

@@ -273,6 +273,19 @@ def test_the_previous_night_covers_the_first_morning() -> None:
     assert problem(days=2).pre_covered().sum() == 0
 
 
+def test_the_last_night_covers_the_next_periods_first_hours() -> None:
+    p = replace(problem(days=2), tail=np.ones(7, dtype=np.int64))
+    night = [t.code for t in p.templates].index("M")
+    assert p.covered_tail(1, night) == range(0, 7)  # Wed 00:00-07:00, after the horizon
+    assert p.covered_tail(0, night) == range(0, 0)
+    m = build_model(p)
+    m.model.minimize(m.shortfall_cost)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert solver.boolean_value(m.x[0, 1, night])  # only this night reaches them
+
+
 def test_half_covered_intervals_do_not_count() -> None:
     shifts = (ShiftSpec("H", "", "07:30", length_hours=8),)
     p = problem(days=1, shifts=shifts, interval_minutes=60)

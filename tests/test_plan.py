@@ -289,9 +289,16 @@ def test_night_transport_lists_late_shifts_of_those_agents(christmas: Path) -> N
     plan = plan_christmas(christmas)
     listed = summary(plan)["night_transport"]
     n01 = plan.roster[plan.roster["agent_id"] == "N01"]
-    late = n01[n01["start"].str.endswith("23:00") | n01["end"].str.endswith("07:00")]
+
+    def small_hours(stamp: str) -> bool:  # 23:00 to 05:00, both ends included
+        return stamp[11:] >= "23:00" or stamp[11:] <= "05:00"
+
+    late = [
+        s for s, e in zip(n01["start"], n01["end"], strict=True) if small_hours(s) or small_hours(e)
+    ]
     assert {row["agent_id"] for row in listed} <= {"N01"}
-    assert len(listed) == len(late[late["start"].str.endswith("23:00")])
+    assert sorted(row["start"] for row in listed) == sorted(late)
+    assert late
 
 
 def test_history_is_carried_and_refuses_the_same_period_twice(christmas: Path) -> None:

@@ -26,6 +26,7 @@ class Weights:
 
     shortfall: tuple[int, int, int] = (100, 200, 400)
     surplus: int = 1
+    tail: int = 10  # per agent short in the next period's first hours (``problem.tail``)
 
 
 def required_rest_days(rules_rest_days: int, block_days: int) -> int:
@@ -219,6 +220,19 @@ def add_coverage(m: RosterModel, weights: Weights) -> None:
         m.surplus.append(over)
         shortfall_terms += [first * s1, second * s2, deep * s3]
         surplus_terms.append(over)
+    tail: list[list[tuple[int, int]]] = [[] for _ in range(len(p.tail))]
+    for d, t in counts:
+        for j in p.covered_tail(d, t):
+            tail[j].append((d, t))
+    for j, shifts in enumerate(tail):  # the next period's first hours, reachable only here
+        need = int(p.tail[j])
+        if not shifts or need <= 0:
+            continue
+        short = m.model.new_int_var(0, need, f"tailshort_{j}")
+        m.model.add(sum(counts[s] for s in shifts) + short >= need)
+        # cheaper than this period's shortfall, dearer than surplus: a night agent more for
+        # the next period's small hours, but never at the cost of this period's coverage
+        shortfall_terms.append(weights.tail * short)
     m.shortfall_cost = cp_model.LinearExpr.sum(shortfall_terms)
     m.surplus_cost = cp_model.LinearExpr.sum([weights.surplus * v for v in surplus_terms])
 

@@ -57,6 +57,9 @@ class RosterProblem:
     preferences: tuple[Preference, ...] = ()
     history: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
     previous: tuple[PriorShift, ...] | None = None  # None: no --previous given
+    # the requirement of the next period's first intervals that this period's last night
+    # shifts reach (zeros where the forecast ends): covered here, reported there
+    tail: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def intervals(self) -> int:
@@ -134,6 +137,13 @@ class RosterProblem:
         need: IntArray = np.maximum(self.required - self.pre_covered(), 0)
         return need
 
+    def covered_tail(self, day: int, template: int) -> range:
+        """Indexes into ``tail`` of the intervals after the horizon wholly inside the shift."""
+        begin, end = self.templates[template].span(day)
+        first = max(math.ceil(begin / self.interval_minutes), self.intervals)
+        last = min(end // self.interval_minutes, self.intervals + len(self.tail))
+        return range(first - self.intervals, max(last - self.intervals, first - self.intervals))
+
     def with_agents(self, agents: tuple[Agent, ...]) -> RosterProblem:
         return replace(self, agents=agents)
 
@@ -178,6 +188,18 @@ def build_problem(
         templates = expand_templates(config.shifts, config.rules)
     except ValueError as exc:
         raise InputError(str(exc), path=config.source) from None
+    overhang = max(t.start_minute + t.length_minutes for t in templates) - MINUTES_PER_DAY
+    tail_starts = np.arange(
+        np.datetime64(begin + timedelta(days=days), "m"),
+        np.datetime64(begin + timedelta(days=days), "m")
+        + np.timedelta64(max(overhang, 0), "m"),
+        np.timedelta64(forecast.interval_minutes, "m"),
+    )
+    at = np.searchsorted(forecast.starts, tail_starts)
+    known = (at < len(forecast.starts)) & (
+        forecast.starts[np.minimum(at, len(forecast.starts) - 1)] == tail_starts
+    )
+    tail = np.where(known, staffing.required[np.minimum(at, len(forecast.starts) - 1)], 0)
     leave_map = leave_days(leave)
     calendar = holiday_calendar(config.holidays, begin, begin + timedelta(days=days + 1))
     origin = datetime.combine(begin, datetime.min.time())
@@ -205,4 +227,5 @@ def build_problem(
         preferences=preferences,
         history=dict(history or {}),
         previous=previous,
+        tail=tail.astype(np.int64),
     )

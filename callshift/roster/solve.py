@@ -25,7 +25,10 @@ from callshift.roster.model import (
     required_rest_days,
 )
 from callshift.roster.problem import RosterProblem
-from callshift.roster.soft import SOFT_RULES, add_soft_rules, weight_of
+from callshift.roster.soft import SOFT_RULES, Roster, add_soft_rules, weight_of
+
+# the fair shares that are solved for on their own, before rotation (see solve_roster)
+BURDEN_RULES = ("fair_nights", "fair_weekends", "fair_holidays")
 
 STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -66,6 +69,7 @@ class Solution:
     shortfall_cost: float = 0.0
     shortfall_intervals: int = 0  # agent-intervals short, reachable intervals only
     lower_bound_agents: int | None = None
+    burden_cost: int = 0  # weighted fair-share penalties of nights, weekends, holidays
 
     @property
     def gap(self) -> float | None:
@@ -119,9 +123,11 @@ def solve_roster(
     phase: str = "roster",
 ) -> Solution:
     """Solve the roster model. ``shortfall_only``: minimise tiered shortfall alone.
-    Otherwise in two steps: coverage first (shortfall, then surplus), then the soft rules
-    of fairness and rotation on top, with shortfall capped at the first step's, so that
-    fairness and healthy rotation never cost coverage. ``deterministic`` reads the time
+    Otherwise in three steps: coverage first (shortfall, then surplus; 40% of the time);
+    then the fair shares of nights, weekends and holidays alone (a third of what is left);
+    then every soft rule, with those fair shares capped where the second step left them.
+    Shortfall stays capped at the first step's throughout, so fairness and healthy
+    rotation never cost coverage. ``deterministic`` reads the time
     limit as CP-SAT deterministic time (for reproducible tests)."""
     limit = settings.time_limit_seconds if time_limit is None else time_limit
     began = time.monotonic()
@@ -151,21 +157,41 @@ def solve_roster(
     )
     if not first.found:
         return first
-    spent = first.solve_seconds if not deterministic else limit * 0.4
-    # the first step stops within 0.5% of its bound; the soft rules get the rest
-    second = _solve(
+    cap = int(first.shortfall_cost)
+    best, burden_cap = first, None
+    if any(weight_of(problem.soft, rule) > 0 for rule in BURDEN_RULES):
+        # the burdens (nights, weekends, holidays) alone first: with rotation in the same
+        # objective, the search trades them against each other and evens out neither
+        left = limit * 0.6 if deterministic else limit - (time.monotonic() - began)
+        second = _solve(
+            problem,
+            settings,
+            weights,
+            first.assignments,
+            max(left / 3, limit * 0.05),
+            deterministic,
+            on_progress,
+            f"{phase}, fair shares",
+            objective="burden",
+            shortfall_cap=cap,
+        )
+        if second.found:
+            best, burden_cap = second, second.burden_cost
+    left = limit * 0.4 if deterministic else limit - (time.monotonic() - began)
+    third = _solve(
         problem,
         settings,
         weights,
-        first.assignments,
-        max(limit - spent, limit * 0.1),
+        best.assignments,
+        max(left, limit * 0.1),
         deterministic,
         on_progress,
         f"{phase}, fairness and rotation",
         objective="all",
-        shortfall_cap=int(first.shortfall_cost),
+        shortfall_cap=cap,
+        burden_cap=burden_cap,
     )
-    best = second if second.found else first
+    best = third if third.found else best
     return replace(best, solve_seconds=time.monotonic() - began)
 
 
@@ -181,20 +207,42 @@ def _solve(
     *,
     objective: str,
     shortfall_cap: int | None = None,
+    burden_cap: int | None = None,
     gap: float = 0.0,
 ) -> Solution:
+    """One solve. ``objective``: "shortfall", "coverage" (shortfall, then surplus),
+    "burden" (coverage and the fair shares of nights, weekends and holidays) or "all"
+    (coverage and every soft rule); the caps bound shortfall and burden costs."""
     m = build_model(problem, weights)
     parts = [m.shortfall_cost]
     if objective != "shortfall":
         parts.append(m.surplus_cost)
-    if objective == "all":
+    burden = cp_model.LinearExpr.sum([])
+    if objective in ("burden", "all"):
         m.soft = add_soft_rules(m)
+        burden = cp_model.LinearExpr.sum(
+            [weight_of(problem.soft, r) * m.soft[r] for r in BURDEN_RULES if r in m.soft]
+        )
+    if objective == "burden":
+        parts.append(burden)
+    if objective == "all":
         parts += [weight_of(problem.soft, rule) * term for rule, term in m.soft.items()]
     if shortfall_cap is not None:
         m.model.add(m.shortfall_cost <= shortfall_cap)
+    if burden_cap is not None:
+        m.model.add(burden <= burden_cap)
     m.model.minimize(cp_model.LinearExpr.sum(parts))
-    lns = objective == "all" and hint is not None and not deterministic
-    return _run(m, settings, hint, limit, deterministic, on_progress, phase, gap=gap, lns=lns)
+    lns = objective in ("burden", "all") and hint is not None and not deterministic
+    solution = _run(m, settings, hint, limit, deterministic, on_progress, phase, gap=gap, lns=lns)
+    if solution.found and objective in ("burden", "all"):
+        chosen = set(solution.assignments)
+        value = sum(
+            weight_of(problem.soft, r) * measure(Roster.of(problem, chosen))
+            for r, (_, measure) in SOFT_RULES.items()
+            if r in BURDEN_RULES and r in m.soft
+        )
+        solution = replace(solution, burden_cost=int(value))
+    return solution
 
 
 def _run(
