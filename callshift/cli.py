@@ -24,12 +24,15 @@ from callshift.config import Config, load_config
 from callshift.errors import CallshiftError, InputError
 from callshift.forecast import read_forecast
 from callshift.plan import make_plan
+from callshift.replan import make_replan, parse_absence
 from callshift.report import (
     agents_table,
     atomic_writer,
+    changes_table,
     coverage_totals,
     default_out_dir,
     plan_table,
+    replan_facts,
     staffing_table,
     summary,
     write_plan,
@@ -54,6 +57,14 @@ ConfigOption = Annotated[
     typer.Option("--config", help="Settings file (default: ./callshift.toml if present)."),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+PreviousOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--previous",
+        metavar="<path>",
+        help="An earlier period's roster.csv; repeat it for a chain of them.",
+    ),
+]
 
 
 @contextlib.contextmanager
@@ -195,6 +206,7 @@ def plan(
     max_agents: Annotated[
         int, typer.Option("--max-agents", help="Largest team to size without --agents.")
     ] = 500,
+    previous: PreviousOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Staffing, then a roster of named agents for --days days: the main job."""
@@ -208,6 +220,7 @@ def plan(
                 leave_path=leave,
                 preferences_path=preferences,
                 history_path=history,
+                previous_paths=previous or [],
                 start=_parse_date(start, "--start"),
                 days=days,
                 max_agents=max_agents,
@@ -257,14 +270,7 @@ def check(
     days: Annotated[
         int | None, typer.Option("--days", help="Days (default: through the roster's last).")
     ] = None,
-    previous: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--previous",
-            metavar="<path>",
-            help="An earlier period's roster.csv; repeat it for a chain of them.",
-        ),
-    ] = None,
+    previous: PreviousOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Re-verify every hard rule of a roster and recompute its coverage (exit 1 if broken)."""
@@ -306,6 +312,95 @@ def check(
             console.print(f"{len(report.violations)} hard-rule violations (listed above).")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def replan(
+    roster: Annotated[Path, typer.Argument(help="The roster.csv to re-plan.")],
+    absent: Annotated[
+        list[str],
+        typer.Option(
+            "--absent",
+            metavar="AGENT:DATE[:END_DATE]",
+            help="Who is absent when (repeat for several); they work none of those days.",
+        ),
+    ],
+    forecast: Annotated[Path, typer.Option("--forecast", help="Forecast CSV.")],
+    agents: Annotated[Path | None, typer.Option("--agents", help="agents.csv.")] = None,
+    leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv.")] = None,
+    config: ConfigOption = None,
+    preferences: Annotated[
+        Path | None,
+        typer.Option("--preferences", help="preferences.csv: agents' wishes (soft)."),
+    ] = None,
+    frozen_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar='"YYYY-MM-DD HH:MM"',
+            help="Shifts starting before this stay (default: the first absent day 00:00).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: callshift-out/<start>-replan)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Solver random seed.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Solver threads (default: all cores).")
+    ] = None,
+    previous: PreviousOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Re-roster after an absence (a sick call) with as few other changes as possible."""
+    with _user_errors():
+        settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
+        absences = [parse_absence(text) for text in absent]
+        with _ProgressView(quiet) as view:
+            result = make_replan(
+                roster,
+                absences,
+                forecast,
+                settings,
+                agents_path=agents,
+                leave_path=leave,
+                preferences_path=preferences,
+                previous_paths=previous or [],
+                frozen_from=_parse_time(frozen_from, "--from"),
+                on_progress=view,
+            )
+        folder = out or Path("callshift-out") / f"{result.plan.problem.start}-replan"
+        written = write_plan(
+            result.plan,
+            folder,
+            extra={"changes.csv": result.changes.to_csv(index=False, lineterminator="\n")},
+            facts=replan_facts(result),
+        )
+    _warn(result.plan.warnings, quiet)
+    if quiet:
+        return
+    console.print(changes_table(result))
+    facts = summary(result.plan)
+    others = result.changes[~result.changes["agent_id"].isin({a.agent_id for a in absences})]
+    console.print(
+        f"{len(result.changes)} assignments changed, {len(others)} of them other agents'; "
+        f"shifts before {result.frozen_before:%Y-%m-%d %H:%M} kept; shortfall "
+        f"{facts['shortfall_agent_hours']:g} agent-hours in {facts['shortfall_intervals']} "
+        "intervals"
+    )
+    console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
+
+
+def _parse_time(text: str | None, flag: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text.strip().replace("T", " "), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise InputError(f'{flag} must be "YYYY-MM-DD HH:MM", not {text!r}') from None
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:

@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +27,7 @@ from callshift.plan import (
     soft_penalties,
     unreachable_hours,
 )
+from callshift.replan import Replan
 from callshift.staffing import Staffing
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
@@ -251,19 +252,27 @@ def default_out_dir(plan: Plan) -> Path:
     return Path("callshift-out") / plan.problem.start.isoformat()
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
-    """Every plan output into ``out_dir``: all written to temporary files first, then each
-    renamed into place, so a failure leaves no half-written file."""
+def write_plan(
+    plan: Plan,
+    out_dir: str | Path,
+    *,
+    extra: Mapping[str, str] | None = None,
+    facts: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Every plan output (and ``extra`` files: name → text) into ``out_dir``: all written
+    to temporary files first, then each renamed into place, so a failure leaves no
+    half-written file."""
     out = Path(out_dir)
     texts = {
         "staffing.csv": staffing_frame(plan.staffing).to_csv(index=False, lineterminator="\n"),
         "roster.csv": _roster_csv(plan.roster),
         "roster_grid.csv": grid_frame(plan).to_csv(index=False, lineterminator="\n"),
         "coverage.csv": coverage_frame(plan).to_csv(index=False, lineterminator="\n"),
-        "summary.json": json.dumps(summary(plan), indent=2) + "\n",
+        "summary.json": json.dumps({**summary(plan), **(facts or {})}, indent=2) + "\n",
     }
     if plan.history is not None:
         texts["history.csv"] = history_csv(plan.history)
+    texts.update(extra or {})
     out.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
@@ -289,6 +298,35 @@ def _roster_csv(roster: pd.DataFrame) -> str:
     frame["paid_hours"] = [format_number(v, 2) for v in frame["paid_hours"]]
     frame["night"] = frame["night"].map({True: "true", False: "false"})
     return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def replan_facts(replan: Replan) -> dict[str, Any]:
+    """What summary.json adds for a replan."""
+    return {
+        "replan": {
+            "absent": [
+                {"agent_id": a.agent_id, "first": a.first.isoformat(), "last": a.last.isoformat()}
+                for a in replan.absences
+            ],
+            "frozen_before": replan.frozen_before.strftime(TIMESTAMP_FORMAT),
+            "changed_assignments": len(replan.changes),
+        }
+    }
+
+
+def changes_table(replan: Replan) -> Table:
+    """Every changed assignment of a replan: agent, date, old and new shift."""
+    table = Table(title=f"Changes: {len(replan.changes)}")
+    for name in ("agent", "date", "was", "now"):
+        table.add_column(name)
+    for row in replan.changes.itertuples(index=False):
+        table.add_row(
+            str(row.agent_id),
+            str(row.date),
+            str(row.old_shift) or "off",
+            str(row.new_shift) or "off",
+        )
+    return table
 
 
 def plan_table(plan: Plan) -> Table:

@@ -5,6 +5,7 @@ force on small cases)."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from callshift.agents import Leave, read_agents
+from callshift.cli import app
 from callshift.config import Config, ShiftSpec, SolverSettings, StaffingSettings
 from callshift.errors import InputError
 from callshift.forecast import read_forecast
@@ -29,6 +32,7 @@ CONFIG = replace(
     solver=SolverSettings(time_limit_seconds=5, workers=1, seed=3),
 )
 TIERS = (100, 200, 400)
+runner = CliRunner()
 
 
 def write_site(folder: Path, original: dict[str, str], days: int = 3) -> Path:
@@ -202,3 +206,52 @@ def test_absent_agent_and_dates_must_fit_the_roster(tmp_path: Path) -> None:
         replan(folder, "Z:2026-12-22")
     with pytest.raises(InputError, match="outside the roster's period"):
         replan(folder, "A:2027-01-05")
+
+
+def test_replan_command_writes_the_new_roster_and_changes(tmp_path: Path) -> None:
+    folder = write_site(tmp_path, {"A": "P P P", "B": "S S S", "C": "- - -"})
+    (folder / "callshift.toml").write_text(
+        '[staffing]\nshrinkage = 0.0\n\n[[shifts]]\ncode = "P"\nname = "Pagi"\nstart = "07:00"\n'
+        'length_hours = 8\n\n[[shifts]]\ncode = "S"\nname = "Siang"\nstart = "15:00"\n'
+        "length_hours = 8\n"
+    )
+    out = folder / "sick"
+    args = [
+        "replan", str(folder / "roster.csv"), "--absent", "A:2026-12-22",
+        "--forecast", str(folder / "forecast.csv"), "--agents", str(folder / "agents.csv"),
+        "--config", str(folder / "callshift.toml"), "--out", str(out),
+        "--time-limit", "5", "--workers", "1", "--seed", "3",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    changes = (out / "changes.csv").read_text().splitlines()
+    assert changes[0] == "agent_id,date,old_shift,new_shift"
+    assert sorted(changes[1:]) == ["A,2026-12-22,P,", "C,2026-12-22,,P"]
+    facts = json.loads((out / "summary.json").read_text())
+    assert facts["replan"]["changed_assignments"] == 2
+    checked = runner.invoke(
+        app,
+        ["check", str(out / "roster.csv"), "--forecast", str(folder / "forecast.csv"),
+         "--agents", str(folder / "agents.csv"), "--config", str(folder / "callshift.toml")],
+    )  # fmt: skip
+    assert checked.exit_code == 0, checked.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--absent", "A"], "--absent 'A' is not AGENT:DATE[:END_DATE]"),
+        (["--absent", "A:2026-12-22", "--from", "noon"], '--from must be "YYYY-MM-DD HH:MM"'),
+        (["--absent", "Q:2026-12-22"], "'Q', who is not in the roster's team"),
+    ],
+)
+def test_bad_replan_flags_exit_2_and_write_nothing(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    folder = write_site(tmp_path, {"A": "P P P", "B": "S S S"})
+    out = folder / "sick"
+    args = ["replan", str(folder / "roster.csv"), "--forecast", str(folder / "forecast.csv")]
+    result = runner.invoke(app, [*args, *flags, "--out", str(out)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()

@@ -191,8 +191,7 @@ def build_problem(
     overhang = max(t.start_minute + t.length_minutes for t in templates) - MINUTES_PER_DAY
     tail_starts = np.arange(
         np.datetime64(begin + timedelta(days=days), "m"),
-        np.datetime64(begin + timedelta(days=days), "m")
-        + np.timedelta64(max(overhang, 0), "m"),
+        np.datetime64(begin + timedelta(days=days), "m") + np.timedelta64(max(overhang, 0), "m"),
         np.timedelta64(forecast.interval_minutes, "m"),
     )
     at = np.searchsorted(forecast.starts, tail_starts)
