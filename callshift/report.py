@@ -27,6 +27,7 @@ from callshift.plan import (
     soft_penalties,
     unreachable_hours,
 )
+from callshift.runs import out_folder, write_folder
 from callshift.staffing import Staffing
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
@@ -49,6 +50,7 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a plain open would not
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
@@ -58,6 +60,12 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def staffing_frame(staffing: Staffing) -> pd.DataFrame:
@@ -248,13 +256,12 @@ def agents_table(plan: Plan) -> Table:
 
 
 def default_out_dir(plan: Plan) -> Path:
-    return Path("callshift-out") / plan.problem.start.isoformat()
+    return out_folder(None, plan.problem.start)
 
 
 def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
-    """Every plan output into ``out_dir``: all written to temporary files first, then each
-    renamed into place, so a failure leaves no half-written file."""
-    out = Path(out_dir)
+    """Every plan output into ``out_dir``, all or nothing (see ``callshift.runs.write_folder``):
+    a reader never sees half a file, and a new folder appears whole or not at all."""
     texts = {
         "staffing.csv": staffing_frame(plan.staffing).to_csv(index=False, lineterminator="\n"),
         "roster.csv": _roster_csv(plan.roster),
@@ -264,24 +271,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
     }
     if plan.history is not None:
         texts["history.csv"] = history_csv(plan.history)
-    out.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((tmp, out / name))
-    except BaseException:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [target for _, target in staged]
+    return write_folder(out_dir, texts)
 
 
 def _roster_csv(roster: pd.DataFrame) -> str:
