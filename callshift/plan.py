@@ -1,11 +1,12 @@
 """The main job: forecast → staffing → roster problem → solve → independent check.
 
-``make_plan`` reads the inputs, solves and checks; it never writes or prints. A roster
-that fails the independent check is never returned.
+``make_plan`` reads the inputs (``read_plan_inputs``), solves and checks (``solve_plan``);
+it never writes or prints. A roster that fails the independent check is never returned.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,15 +16,21 @@ import pandas as pd
 
 from callshift.agents import Agent, Leave, read_agents, read_leave
 from callshift.config import Config
-from callshift.errors import CallshiftError, InfeasibleError, InputError
-from callshift.forecast import read_forecast
+from callshift.errors import CallshiftError, InfeasibleError, InputError, Interrupted
+from callshift.forecast import Forecast, read_forecast
 from callshift.history import History, read_history, updated_history
 from callshift.preferences import Preference, read_preferences
 from callshift.roster.check import CheckReport, RosterRow, check_roster
 from callshift.roster.problem import RosterProblem, build_problem
 from callshift.roster.soft import Roster, longest_run, measure_all, off_day_pairs
 from callshift.roster.soft import preference_days as preference_days_of
-from callshift.roster.solve import ProgressCallback, Solution, size_team, solve_roster
+from callshift.roster.solve import (
+    ProgressCallback,
+    Solution,
+    StopSearch,
+    size_team,
+    solve_roster,
+)
 from callshift.shifts import ShiftTemplate, expand_templates
 from callshift.staffing import Staffing, compute_staffing
 
@@ -47,13 +54,28 @@ class Plan:
     roster: pd.DataFrame  # the roster.csv rows
     warnings: tuple[str, ...]
     history: History | None = None  # the cumulative counts after this period
+    deterministic: bool = False  # the time limit counted CP-SAT deterministic seconds
+    interrupted: bool = False  # stopped early (a signal): the best roster found by then
 
     @property
     def sized(self) -> bool:
         return self.solution.lower_bound_agents is not None
 
 
-def make_plan(
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything a plan is made from, read and checked: what ``solve_plan`` solves."""
+
+    config: Config
+    forecast: Forecast
+    staffing: Staffing
+    problem: RosterProblem  # the named team, or no agents when the team is to be sized
+    leave: tuple[Leave, ...]
+    history: History | None
+    size_team: bool
+
+
+def read_plan_inputs(
     forecast_path: str | Path,
     config: Config,
     *,
@@ -63,10 +85,9 @@ def make_plan(
     history_path: str | Path | None = None,
     start: date | None = None,
     days: int = 7,
-    max_agents: int = 500,
-    deterministic: bool = False,
-    on_progress: ProgressCallback | None = None,
-) -> Plan:
+) -> PlanInputs:
+    """Read and check every input, compute staffing and build the roster problem (the start
+    date and the horizon are known from here on)."""
     forecast = read_forecast(forecast_path)
     agents: tuple[Agent, ...] | None = None
     if agents_path is not None:
@@ -92,17 +113,57 @@ def make_plan(
         preferences=preferences,
         history=_history_counts(history),
     )
-    if agents is None:
+    return PlanInputs(config, forecast, staffing, problem, leave, history, agents is None)
+
+
+def solve_plan(
+    inputs: PlanInputs,
+    *,
+    max_agents: int = 500,
+    deterministic: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
+    started: float | None = None,
+) -> Plan:
+    """Solve (sizing the team if none was given), then check the roster independently.
+
+    ``deterministic`` (default: when the solver has one worker) reads the time limit as
+    CP-SAT deterministic seconds, so that the run is reproducible. Otherwise the limit is
+    wall-clock time since ``started`` (a ``time.monotonic()`` value, default now): the
+    time spent reading the inputs counts. ``stop``: once requested, the search ends and the
+    best roster found so far is returned if it passes the check; else ``Interrupted``.
+    """
+    config = inputs.config
+    if deterministic is None:
+        deterministic = config.solver.workers == 1
+    limit = config.solver.time_limit_seconds
+    if not deterministic and started is not None:
+        limit = max(limit - (time.monotonic() - started), limit / 10)
+    problem = inputs.problem
+    if inputs.size_team:
         solution = size_team(
             problem,
             config.solver,
             max_agents=max_agents,
+            time_limit=limit,
             deterministic=deterministic,
             on_progress=on_progress,
+            stop=stop,
         )
     else:
         solution = solve_roster(
-            problem, config.solver, deterministic=deterministic, on_progress=on_progress
+            problem,
+            config.solver,
+            time_limit=limit,
+            deterministic=deterministic,
+            on_progress=on_progress,
+            stop=stop,
+        )
+    interrupted = stop is not None and stop.requested
+    if stop is not None and stop.requested and not solution.found:
+        raise Interrupted(
+            f"interrupted ({stop.reason}) before a roster was found; nothing written",
+            stop.exit_code,
         )
     if solution.status == "INFEASIBLE":
         raise InfeasibleError("the hard rules clash: no roster satisfies them all")
@@ -111,32 +172,78 @@ def make_plan(
             f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
         )
     roster = roster_frame(solution)
+    history = inputs.history
     if history is not None:
         history = _next_history(history, roster, solution.problem)
     report = check_roster(
         roster_rows(roster),
         agents=solution.problem.agents,
-        leave=leave,
+        leave=inputs.leave,
         config=config,
-        forecast=forecast,
+        forecast=inputs.forecast,
         start=problem.start,
         days=problem.days,
     )
     if not report.ok:
         listed = "; ".join(v.message for v in report.violations[:5])
+        if stop is not None and stop.requested:
+            raise Interrupted(
+                f"interrupted ({stop.reason}): the best roster found so far fails the check "
+                f"({len(report.violations)} violations: {listed}); nothing written",
+                stop.exit_code,
+            )
         raise RosterCheckFailed(
             f"the solver's roster failed the independent check ({len(report.violations)} "
             f"violations: {listed}); nothing written. This is a callshift bug: please report it"
         )
     return Plan(
         config=config,
-        staffing=staffing,
+        staffing=inputs.staffing,
         problem=solution.problem,
         solution=solution,
         check=report,
         roster=roster,
-        warnings=forecast.warnings + staffing.warnings + _estimated_warning(problem),
+        warnings=inputs.forecast.warnings + inputs.staffing.warnings + _estimated_warning(problem),
         history=history,
+        deterministic=deterministic,
+        interrupted=interrupted,
+    )
+
+
+def make_plan(
+    forecast_path: str | Path,
+    config: Config,
+    *,
+    agents_path: str | Path | None = None,
+    leave_path: str | Path | None = None,
+    preferences_path: str | Path | None = None,
+    history_path: str | Path | None = None,
+    start: date | None = None,
+    days: int = 7,
+    max_agents: int = 500,
+    deterministic: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
+) -> Plan:
+    """Read the inputs, solve and check: ``read_plan_inputs`` then ``solve_plan``."""
+    started = time.monotonic()
+    inputs = read_plan_inputs(
+        forecast_path,
+        config,
+        agents_path=agents_path,
+        leave_path=leave_path,
+        preferences_path=preferences_path,
+        history_path=history_path,
+        start=start,
+        days=days,
+    )
+    return solve_plan(
+        inputs,
+        max_agents=max_agents,
+        deterministic=deterministic,
+        on_progress=on_progress,
+        stop=stop,
+        started=started,
     )
 
 

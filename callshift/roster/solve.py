@@ -2,12 +2,22 @@
 
 Solving never prints: progress goes to an optional callback, results come back as a
 ``Solution``.
+
+Time: by default a limit is wall-clock seconds, and includes building each model.
+``deterministic`` reads every limit as CP-SAT deterministic seconds instead, and every
+budgeting decision (the second step's share, sizing's tries) counts the deterministic time
+the solver reports, never the clock: with one worker and a fixed seed the same inputs then
+give the same roster on any machine and under any load.
+
+Stopping: a ``StopSearch`` that is asked to stop (from a signal handler, say) ends the
+running search within a moment, keeping its best roster, and lets no further search start.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -65,6 +75,7 @@ class Solution:
     shortfall_cost: float = 0.0
     shortfall_intervals: int = 0  # agent-intervals short, reachable intervals only
     lower_bound_agents: int | None = None
+    deterministic_seconds: float = 0.0  # CP-SAT's deterministic time, summed over solves
 
     @property
     def gap(self) -> float | None:
@@ -73,6 +84,27 @@ class Solution:
     @property
     def found(self) -> bool:
         return self.status in ("OPTIMAL", "FEASIBLE")
+
+
+class StopSearch:
+    """A request to stop solving. ``request`` only sets a flag, so a signal handler may call
+    it; the thread that waits for CP-SAT passes it on as ``stop_search()`` within a tenth of
+    a second. ``reason`` and ``exit_code`` say what asked (``SIGTERM``, 143) for the
+    messages and the exit code."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.reason = ""
+        self.exit_code = 1
+
+    def request(self, reason: str = "stop requested", exit_code: int = 1) -> None:
+        if not self.requested:
+            self.reason, self.exit_code = reason, exit_code
+        self.requested = True
+
+
+def _stopped(stop: StopSearch | None) -> bool:
+    return stop is not None and stop.requested
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -98,6 +130,9 @@ def _solver(settings: SolverSettings, time_limit: float, deterministic: bool) ->
     params = solver.parameters
     params.num_workers = settings.workers or os.cpu_count() or 1
     params.random_seed = settings.seed
+    # CP-SAT's own SIGINT handler would end only the running step, and leave SIGINT at its
+    # default (kill) afterwards; callshift handles signals itself (see StopSearch).
+    params.catch_sigint_signal = False
     if deterministic:
         params.max_deterministic_time = time_limit
     else:
@@ -116,12 +151,13 @@ def solve_roster(
     deterministic: bool = False,
     on_progress: ProgressCallback | None = None,
     phase: str = "roster",
+    stop: StopSearch | None = None,
 ) -> Solution:
     """Solve the roster model. ``shortfall_only``: minimise tiered shortfall alone.
     Otherwise in two steps: coverage first (shortfall, then surplus), then the soft rules
     of fairness and rotation on top, with shortfall capped at the first step's, so that
     fairness and healthy rotation never cost coverage. ``deterministic`` reads the time
-    limit as CP-SAT deterministic time (for reproducible tests)."""
+    limit as CP-SAT deterministic time (reproducible with one worker)."""
     limit = settings.time_limit_seconds if time_limit is None else time_limit
     began = time.monotonic()
     soft = any(weight_of(problem.soft, rule) > 0 for rule in SOFT_RULES)
@@ -135,6 +171,7 @@ def solve_roster(
             deterministic,
             on_progress,
             phase,
+            stop,
             objective="shortfall" if shortfall_only else "coverage",
         )
     first = _solve(
@@ -146,11 +183,12 @@ def solve_roster(
         deterministic,
         on_progress,
         f"{phase}, coverage",
+        stop,
         objective="coverage",
     )
     if not first.found:
         return first
-    spent = first.solve_seconds if not deterministic else limit * 0.4
+    spent = first.deterministic_seconds if deterministic else time.monotonic() - began
     # the first step stops within 0.5% of its bound; the soft rules get the rest
     second = _solve(
         problem,
@@ -161,11 +199,16 @@ def solve_roster(
         deterministic,
         on_progress,
         f"{phase}, fairness and rotation",
+        stop,
         objective="all",
         shortfall_cap=int(first.shortfall_cost),
     )
     best = second if second.found else first
-    return replace(best, solve_seconds=time.monotonic() - began)
+    return replace(
+        best,
+        solve_seconds=time.monotonic() - began,
+        deterministic_seconds=first.deterministic_seconds + second.deterministic_seconds,
+    )
 
 
 def _solve(
@@ -177,11 +220,18 @@ def _solve(
     deterministic: bool,
     on_progress: ProgressCallback | None,
     phase: str,
+    stop: StopSearch | None,
     *,
     objective: str,
     shortfall_cap: int | None = None,
     gap: float = 0.0,
 ) -> Solution:
+    """One CP-SAT solve. A wall-clock ``limit`` includes building the model."""
+    if _stopped(stop):
+        return Solution(problem, (), "UNKNOWN", None, None, 0.0, math.inf, -1)
+    entered = time.monotonic()
+    if on_progress is not None:
+        on_progress(Progress(phase, 0.0, None, None))
     m = build_model(problem, weights)
     parts = [m.shortfall_cost]
     if objective != "shortfall":
@@ -196,15 +246,16 @@ def _solve(
         chosen = set(hint)
         for key, var in m.x.items():
             m.model.add_hint(var, key in chosen)
+    if not deterministic:
+        limit -= time.monotonic() - entered
     solver = _solver(settings, max(limit, 0.01), deterministic)
     solver.parameters.relative_gap_limit = gap
     if objective == "all" and hint is not None and not deterministic:
         solver.parameters.use_lns_only = True  # improve the coverage roster by neighbourhoods
-    began = time.monotonic()
-    reporter = _Reporter(phase, on_progress or (lambda _: None), began)
+    reporter = _Reporter(phase, on_progress or (lambda _: None), entered)
     if on_progress is not None:
         solver.best_bound_callback = reporter.on_bound
-    code = solver.solve(m.model, reporter)
+    code = _run(solver, m.model, reporter, stop)
     status = STATUS.get(code, "UNKNOWN")
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     chosen_keys = tuple(k for k, v in m.x.items() if found and solver.boolean_value(v))
@@ -214,22 +265,61 @@ def _solve(
         status=status,
         objective=solver.objective_value if found else None,
         best_bound=solver.best_objective_bound if found else None,
-        solve_seconds=time.monotonic() - began,
+        solve_seconds=time.monotonic() - entered,
         shortfall_cost=solver.value(m.shortfall_cost) if found else math.inf,
         shortfall_intervals=sum(solver.value(s) for s in m.shortfall) if found else -1,
+        deterministic_seconds=solver.deterministic_time,
     )
+
+
+def _run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    reporter: cp_model.CpSolverSolutionCallback,
+    stop: StopSearch | None,
+) -> cp_model.CpSolverStatus:
+    """``solver.solve``; with a ``stop``, in a thread of its own, so that this (main) thread
+    stays free to run signal handlers and to pass a stop request on to CP-SAT."""
+    if stop is None:
+        return solver.solve(model, reporter)
+    outcome: list[cp_model.CpSolverStatus | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(solver.solve(model, reporter))
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=work, name="cp-sat", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+            if stop.requested:
+                solver.stop_search()
+    except BaseException:
+        solver.stop_search()  # an exception from a signal handler: do not leave it running
+        raise
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
 # --------------------------------------------------------------------------- lower bounds
 
 
 def covering_bound(
-    problem: RosterProblem, *, minimise: str = "paid_minutes", time_limit: float = 30.0
+    problem: RosterProblem,
+    *,
+    minimise: str = "paid_minutes",
+    time_limit: float = 30.0,
+    deterministic: bool = False,
 ) -> tuple[float, bool]:
     """The fewest paid minutes (or ``shifts``, or ``surplus`` agent-intervals) any multiset
     of template shifts needs to cover every reachable interval's requirement, ignoring who
     works them. Returns the value and whether it is proven optimal (else the solver's
-    lower bound)."""
+    lower bound). ``deterministic``: one worker and a deterministic limit."""
     model = cp_model.CpModel()
     top = int(problem.required.max(initial=0))
     counts = {
@@ -251,9 +341,11 @@ def covering_bound(
         model.minimize(sum(len(problem.covered(d, t)) * v for (d, t), v in counts.items()) - needed)
     else:
         model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = min(os.cpu_count() or 1, 8)
+    solver = _solver(
+        SolverSettings(time_limit, 1 if deterministic else min(os.cpu_count() or 1, 8)),
+        time_limit,
+        deterministic,
+    )
     code = solver.solve(model)
     return solver.best_objective_bound, code == cp_model.OPTIMAL
 
@@ -269,11 +361,11 @@ def max_shifts_per_agent(problem: RosterProblem, contract_hours: float) -> int:
     return max(total, 1)
 
 
-def team_lower_bound(problem: RosterProblem) -> int:
+def team_lower_bound(problem: RosterProblem, *, deterministic: bool = False) -> int:
     """No team smaller than this can cover the reachable requirement: the fewest shifts
     over the most one agent may work, and the peak requirement (one agent's shifts never
     overlap, so each interval needs that many different agents)."""
-    shifts, _ = covering_bound(problem, minimise="shifts")
+    shifts, _ = covering_bound(problem, minimise="shifts", deterministic=deterministic)
     by_shifts = math.ceil(
         shifts / max_shifts_per_agent(problem, problem.rules.contract_hours) - 1e-9
     )
@@ -286,8 +378,10 @@ def size_team(
     settings: SolverSettings,
     *,
     max_agents: int,
+    time_limit: float | None = None,
     deterministic: bool = False,
     on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
 ) -> Solution:
     """The fewest generic agents (A001, …) that cover the requirement, then their roster.
 
@@ -296,23 +390,33 @@ def size_team(
     soon as it finds a roster without shortfall; a try that finds none in its share of the
     time counts as too small, so the team is never claimed smaller than shown. The final
     roster is solved with the full objective from the best try's roster. Half the time
-    limit goes to sizing.
+    limit goes to sizing: wall-clock time, or with ``deterministic`` the deterministic time
+    the tries used. Stopped, it returns the best roster found so far: the smallest team
+    that covered, else the last try that found a roster.
     """
     began = time.monotonic()
-    bound = team_lower_bound(problem)
-    budget = settings.time_limit_seconds / 2
+    limit = settings.time_limit_seconds if time_limit is None else time_limit
+    bound = team_lower_bound(problem, deterministic=deterministic)
+    budget = limit / 2
+    used = 0.0  # deterministic seconds of the tries so far
+
+    def spent() -> float:
+        return used if deterministic else time.monotonic() - began
 
     def attempt(size: int) -> Solution:
-        left = budget - (time.monotonic() - began)
-        return solve_roster(
+        nonlocal used
+        solution = solve_roster(
             problem.with_agents(generic_agents(size)),
             settings,
             shortfall_only=True,
-            time_limit=max(min(left, budget / 4), settings.time_limit_seconds / 40),
+            time_limit=max(min(budget - spent(), budget / 4), limit / 40),
             deterministic=deterministic,
             on_progress=on_progress,
             phase=f"sizing: {size} agents?",
+            stop=stop,
         )
+        used += solution.deterministic_seconds
+        return solution
 
     def covers(solution: Solution) -> bool:
         return solution.found and solution.shortfall_intervals == 0
@@ -320,31 +424,41 @@ def size_team(
     too_small = min(bound, max_agents) - 1
     step = 1
     best = attempt(too_small + 1)
+    found = best
     while not covers(best) and too_small + 1 < max_agents:
         too_small = len(best.problem.agents)
-        if time.monotonic() - began > budget:
+        if spent() > budget or _stopped(stop):
             break
         best = attempt(min(too_small + step, max_agents))
+        found = best if best.found else found
         step *= 2
     while covers(best) and len(best.problem.agents) - too_small > 1:
-        if time.monotonic() - began > budget:
+        if spent() > budget or _stopped(stop):
             break
         middle = attempt((too_small + len(best.problem.agents)) // 2)
         if covers(middle):
             best = middle
         else:
             too_small = len(middle.problem.agents)
+    if not covers(best) and _stopped(stop):
+        best = found
     size = len(best.problem.agents)
-    remaining = settings.time_limit_seconds - (time.monotonic() - began)
     final = solve_roster(
         best.problem,
         settings,
         hint=best.assignments,
-        time_limit=max(remaining, settings.time_limit_seconds / 10),
+        time_limit=max(limit - spent(), limit / 10),
         deterministic=deterministic,
         on_progress=on_progress,
         phase=f"roster of {size} agents",
+        stop=stop,
     )
+    total = used + final.deterministic_seconds
     if not final.found:
         final = best
-    return replace(final, lower_bound_agents=bound, solve_seconds=time.monotonic() - began)
+    return replace(
+        final,
+        lower_bound_agents=bound,
+        solve_seconds=time.monotonic() - began,
+        deterministic_seconds=total,
+    )
