@@ -15,6 +15,7 @@ running search within a moment, keeping its best roster, and lets no further sea
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -298,7 +299,12 @@ def _run(
             if stop.requested:
                 solver.stop_search()
     except BaseException:
-        solver.stop_search()  # an exception from a signal handler: do not leave it running
+        # An exception from a signal handler: stop CP-SAT and wait for it, whatever else
+        # arrives meanwhile, because a process that exits while a C++ search runs aborts.
+        while thread.is_alive():
+            solver.stop_search()
+            with contextlib.suppress(BaseException):
+                thread.join(0.1)
         raise
     result = outcome[0]
     if isinstance(result, BaseException):
