@@ -8,11 +8,13 @@ a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -21,14 +23,13 @@ from rich.console import Console
 from callshift import __version__
 from callshift.agents import read_agents, read_leave
 from callshift.config import Config, load_config
-from callshift.errors import CallshiftError, InputError
+from callshift.errors import CallshiftError, InputError, Interrupted
 from callshift.forecast import read_forecast
-from callshift.plan import make_plan
+from callshift.plan import read_plan_inputs, solve_plan
 from callshift.report import (
     agents_table,
     atomic_writer,
     coverage_totals,
-    default_out_dir,
     plan_table,
     staffing_table,
     summary,
@@ -36,7 +37,8 @@ from callshift.report import (
     write_staffing_csv,
 )
 from callshift.roster.check import check_roster, read_roster
-from callshift.roster.solve import Progress
+from callshift.roster.solve import Progress, StopSearch
+from callshift.runs import out_folder, output_lock, parse_start
 from callshift.sample import sample_files
 from callshift.staffing import compute_staffing
 
@@ -161,6 +163,38 @@ def _progress_text(progress: Progress) -> str:
     return ", ".join(parts)
 
 
+class _Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM during a plan. The first stops the search: the best
+    roster found so far is written if it passes the check. Another one before the writing
+    starts quits at once and writes nothing; once the writing has started, signals wait
+    for it to finish, so no folder is left half-filled. Outside the main thread (where no
+    handler can be installed) signals keep their usual effect."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.stop = StopSearch()
+        self.writing = False
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        with contextlib.suppress(ValueError):  # not the main thread
+            for number in self.SIGNALS:
+                self.previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        name = signal.Signals(number).name
+        if not self.stop.requested:
+            self.stop.request(name, 128 + number)
+        elif not self.writing:
+            raise Interrupted(f"{name} again: quit before writing; nothing written", 128 + number)
+
+
 @app.command()
 def plan(
     forecast: Annotated[Path, typer.Argument(help="Forecast CSV.")],
@@ -170,7 +204,11 @@ def plan(
     leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv: days off.")] = None,
     config: ConfigOption = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: forecast's).")
+        str | None,
+        typer.Option(
+            "--start",
+            help="First day: YYYY-MM-DD, today, tomorrow or next-monday (default: forecast's).",
+        ),
     ] = None,
     preferences: Annotated[
         Path | None,
@@ -183,7 +221,11 @@ def plan(
     days: Annotated[int, typer.Option("--days", help="Days to roster.")] = 7,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output folder (default: callshift-out/<start date>)."),
+        typer.Option(
+            "--out",
+            help="Output folder; {start} in it becomes the start date "
+            "(default: callshift-out/<start date>).",
+        ),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
@@ -198,23 +240,38 @@ def plan(
     quiet: QuietOption = False,
 ) -> None:
     """Staffing, then a roster of named agents for --days days: the main job."""
-    with _user_errors():
+    started = time.monotonic()
+    with _user_errors(), _Interrupts() as interrupts:
         settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
-        with _ProgressView(quiet) as view:
-            result = make_plan(
-                forecast,
-                settings,
-                agents_path=agents,
-                leave_path=leave,
-                preferences_path=preferences,
-                history_path=history,
-                start=_parse_date(start, "--start"),
-                days=days,
-                max_agents=max_agents,
-                on_progress=view,
-            )
-        folder = out or default_out_dir(result)
-        written = write_plan(result, folder)
+        inputs = read_plan_inputs(
+            forecast,
+            settings,
+            agents_path=agents,
+            leave_path=leave,
+            preferences_path=preferences,
+            history_path=history,
+            start=_parse_date(start, "--start"),
+            days=days,
+        )
+        folder = out_folder(out, inputs.problem.start)
+        with output_lock(folder):
+            with _ProgressView(quiet) as view:
+                result = solve_plan(
+                    inputs,
+                    max_agents=max_agents,
+                    on_progress=view,
+                    stop=interrupts.stop,
+                    started=started,
+                )
+            interrupts.writing = True
+            written = write_plan(result, folder)
+    if result.interrupted:
+        typer.echo(
+            f"interrupted: wrote the best roster found so far, it passes check "
+            f"({interrupts.stop.reason} after {result.solution.solve_seconds:.1f} s of solving; "
+            f"{folder}/)",
+            err=True,
+        )
     _warn(result.warnings, quiet)
     if quiet:
         return
@@ -252,7 +309,8 @@ def check(
     leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv.")] = None,
     config: ConfigOption = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="First day (default: the roster's first).")
+        str | None,
+        typer.Option("--start", help="First day, as for plan (default: the roster's first)."),
     ] = None,
     days: Annotated[
         int | None, typer.Option("--days", help="Days (default: through the roster's last).")
@@ -298,12 +356,7 @@ def check(
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
+    return None if text is None else parse_start(text, flag)
 
 
 def _with_solver_flags(
