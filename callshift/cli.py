@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from callshift import __version__
+from callshift import LOADED_AT, __version__
 from callshift.agents import read_agents, read_leave
 from callshift.config import Config, load_config
 from callshift.errors import CallshiftError, InputError, Interrupted
@@ -240,7 +240,7 @@ def plan(
     quiet: QuietOption = False,
 ) -> None:
     """Staffing, then a roster of named agents for --days days: the main job."""
-    started = time.monotonic()
+    started = _process_started or time.monotonic()
     with _user_errors(), _Interrupts() as interrupts:
         settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
         inputs = read_plan_inputs(
@@ -404,5 +404,10 @@ def init(
     )
 
 
+_process_started: float | None = None  # set when the command runs as its own process
+
+
 def main() -> None:
+    global _process_started
+    _process_started = LOADED_AT  # the time limit counts the imports too
     app()
