@@ -228,11 +228,18 @@ def plan(
         ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds for the whole run (default 60); deterministic seconds with --workers 1.",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Solver random seed.")] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Solver threads (default: all cores).")
+        int | None,
+        typer.Option(
+            "--workers", help="Solver threads (default: all cores); 1 makes runs reproducible."
+        ),
     ] = None,
     max_agents: Annotated[
         int, typer.Option("--max-agents", help="Largest team to size without --agents.")

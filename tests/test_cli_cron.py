@@ -293,3 +293,16 @@ def test_a_killed_run_leaves_the_previous_plan_as_it_was(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "out"]
     with output_lock(folder):  # the kernel released the dead run's lock
         pass
+
+
+def test_the_cron_page_is_linked_and_keeps_its_promises() -> None:
+    readme = (ROOT / "README.md").read_text()
+    cron = (ROOT / "docs" / "cron.md").read_text()
+    cli = (ROOT / "docs" / "cli.md").read_text()
+    assert "(docs/cron.md)" in readme and "(cron.md)" in cli
+    for text in ("--start next-monday", "--out 'plans/{start}'", "--previous", "CALLSHIFT_TODAY"):
+        assert text in cron, text
+    for code in ("`0`", "`1`", "`2`", "`130`", "`143`"):
+        assert code in cron and code in cli, code
+    for field in TIMING_FIELDS:
+        assert f"differs only in `{field}`" in cron and f"differs\n  only in `{field}`" in cli
