@@ -25,7 +25,7 @@ from callshift.agents import read_agents, read_leave
 from callshift.config import Config, load_config
 from callshift.errors import CallshiftError, InputError, Interrupted
 from callshift.forecast import read_forecast
-from callshift.plan import read_plan_inputs, solve_plan
+from callshift.plan import Plan, read_plan_inputs, solve_plan
 from callshift.report import (
     agents_table,
     atomic_writer,
@@ -272,16 +272,19 @@ def plan(
                 )
             interrupts.writing = True
             written = write_plan(result, folder)
-    if result.interrupted:
+    _warn(result.warnings, quiet)
+    if not quiet:
+        _print_plan(result, written, folder)
+    if result.interrupted:  # even with --quiet: the operator asked for it and should see why
         typer.echo(
             f"interrupted: wrote the best roster found so far, it passes check "
             f"({interrupts.stop.reason} after {result.solution.solve_seconds:.1f} s of solving; "
             f"{folder}/)",
             err=True,
         )
-    _warn(result.warnings, quiet)
-    if quiet:
-        return
+
+
+def _print_plan(result: Plan, written: list[Path], folder: Path) -> None:
     console.print(plan_table(result))
     console.print(agents_table(result))
     facts = summary(result)
