@@ -90,10 +90,21 @@ def _place(folder: str | Path) -> tuple[Path, str]:
     return full.parent, full.name
 
 
-def lock_path(folder: str | Path) -> Path:
-    """The lock file of ``folder``: hidden, beside it, so the folder holds only outputs."""
+def _side(folder: str | Path) -> tuple[Path, str]:
+    """Where the lock file and the staging folder go, and the stem of their names: beside
+    the folder, hidden (`plans/.2026-12-21.lock`), so that the folder holds only outputs;
+    inside it (`.callshift.lock`) only when its parent is not writable (`--out .` in a
+    folder like /srv/wfm)."""
     parent, name = _place(folder)
-    return parent / f".{name}.lock"
+    if not os.access(parent, os.W_OK) and (parent / name).is_dir():
+        return parent / name, ".callshift"
+    return parent, f".{name}"
+
+
+def lock_path(folder: str | Path) -> Path:
+    """The lock file of ``folder`` (see ``_side``)."""
+    side, stem = _side(folder)
+    return side / f"{stem}.lock"
 
 
 @contextlib.contextmanager
@@ -101,12 +112,11 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
     """Hold the lock of ``folder`` for the block, or fail at once (exit 2) naming the
     process that holds it. The lock file keeps the holder's pid while held; it is left in
     place afterwards, empty (removing it would let two runs lock two different files)."""
-    parent, _ = _place(folder)
     if Path(folder).exists() and not Path(folder).is_dir():
         raise InputError("is a file, not a folder", path=folder, hint="choose another --out")
     path = lock_path(folder)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
         raise InputError(f"cannot create the lock file {path}: {exc.strerror}") from None
@@ -140,9 +150,9 @@ def _holder(fd: int) -> str:
 
 def _remove_stale_staging(folder: str | Path) -> None:
     """Staging folders a killed run left beside ``folder``; only called under its lock."""
-    parent, name = _place(folder)
-    pattern = re.compile(rf"\.{re.escape(name)}\.\d+\.[0-9a-f]{{8}}{re.escape(_STAGING_SUFFIX)}")
-    for entry in os.scandir(parent):
+    side, stem = _side(folder)
+    pattern = re.compile(rf"{re.escape(stem)}\.\d+\.[0-9a-f]{{8}}{re.escape(_STAGING_SUFFIX)}")
+    for entry in os.scandir(side):
         if pattern.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
 
@@ -160,10 +170,14 @@ def write_folder(folder: str | Path, texts: Mapping[str, str]) -> list[Path]:
     removes.
     """
     target = Path(folder)
-    parent, name = _place(target)
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}{_STAGING_SUFFIX}"
-    os.mkdir(staging)
+    parent, _ = _place(target)
+    side, stem = _side(target)
+    staging = side / f"{stem}.{os.getpid()}.{secrets.token_hex(4)}{_STAGING_SUFFIX}"
+    try:
+        side.mkdir(parents=True, exist_ok=True)
+        os.mkdir(staging)
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror}", path=folder) from None
     try:
         for file_name, text in texts.items():
             with open(staging / file_name, "x", encoding="utf-8", newline="") as handle:

@@ -184,3 +184,22 @@ def test_the_lock_clears_what_a_killed_run_left_beside_the_folder(tmp_path: Path
     with output_lock(folder):
         assert not left.exists()
         assert other.exists()
+
+
+def test_with_a_read_only_parent_the_lock_goes_inside_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out .` in a folder whose parent the user cannot write (like /srv/wfm)."""
+    folder = tmp_path / "wfm"
+    folder.mkdir()
+    (folder / "roster.csv").write_text("old\n")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: Path(path) != tmp_path and real_access(path, mode)
+    )
+    with output_lock(folder / ".") as path:
+        assert path == folder / ".callshift.lock"
+        write_folder(folder / ".", {"roster.csv": "new\n"})
+    assert sorted(p.name for p in folder.iterdir()) == [".callshift.lock", "roster.csv"]
+    assert (folder / "roster.csv").read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wfm"]
