@@ -167,8 +167,9 @@ class _Interrupts:
     """SIGINT (Ctrl-C) and SIGTERM during a plan. The first stops the search: the best
     roster found so far is written if it passes the check. Another one before the writing
     starts quits at once and writes nothing; once the writing has started, signals wait
-    for it to finish, so no folder is left half-filled. Outside the main thread (where no
-    handler can be installed) signals keep their usual effect."""
+    for it to finish, so no folder is left half-filled, and are ignored from then on.
+    Outside the main thread (where no handler can be installed) signals keep their usual
+    effect."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -185,7 +186,9 @@ class _Interrupts:
 
     def __exit__(self, *exc: object) -> None:
         for number, handler in self.previous.items():
-            signal.signal(number, handler)
+            # After a signal the process is on its way out: a late one must not turn a clean
+            # exit into a KeyboardInterrupt or a kill.
+            signal.signal(number, signal.SIG_IGN if self.stop.requested else handler)
 
     def _handle(self, number: int, frame: FrameType | None) -> None:
         name = signal.Signals(number).name
@@ -248,40 +251,41 @@ def plan(
 ) -> None:
     """Staffing, then a roster of named agents for --days days: the main job."""
     started = _process_started or time.monotonic()
-    with _user_errors(), _Interrupts() as interrupts:
-        settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
-        inputs = read_plan_inputs(
-            forecast,
-            settings,
-            agents_path=agents,
-            leave_path=leave,
-            preferences_path=preferences,
-            history_path=history,
-            start=_parse_date(start, "--start"),
-            days=days,
-        )
-        folder = out_folder(out, inputs.problem.start)
-        with output_lock(folder):
-            with _ProgressView(quiet) as view:
-                result = solve_plan(
-                    inputs,
-                    max_agents=max_agents,
-                    on_progress=view,
-                    stop=interrupts.stop,
-                    started=started,
-                )
-            interrupts.writing = True
-            written = write_plan(result, folder)
-    _warn(result.warnings, quiet)
-    if not quiet:
-        _print_plan(result, written, folder)
-    if result.interrupted:  # even with --quiet: the operator asked for it and should see why
-        typer.echo(
-            f"interrupted: wrote the best roster found so far, it passes check "
-            f"({interrupts.stop.reason} after {result.solution.solve_seconds:.1f} s of solving; "
-            f"{folder}/)",
-            err=True,
-        )
+    with _Interrupts() as interrupts:
+        with _user_errors():
+            settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
+            inputs = read_plan_inputs(
+                forecast,
+                settings,
+                agents_path=agents,
+                leave_path=leave,
+                preferences_path=preferences,
+                history_path=history,
+                start=_parse_date(start, "--start"),
+                days=days,
+            )
+            folder = out_folder(out, inputs.problem.start)
+            with output_lock(folder):
+                with _ProgressView(quiet) as view:
+                    result = solve_plan(
+                        inputs,
+                        max_agents=max_agents,
+                        on_progress=view,
+                        stop=interrupts.stop,
+                        started=started,
+                    )
+                interrupts.writing = True
+                written = write_plan(result, folder)
+        _warn(result.warnings, quiet)
+        if not quiet:
+            _print_plan(result, written, folder)
+        if result.interrupted:  # even with --quiet: the operator asked for it and should see why
+            reason, seconds = interrupts.stop.reason, result.solution.solve_seconds
+            typer.echo(
+                "interrupted: wrote the best roster found so far, it passes check "
+                f"({reason} after {seconds:.1f} s of solving; {folder}/)",
+                err=True,
+            )
 
 
 def _print_plan(result: Plan, written: list[Path], folder: Path) -> None:

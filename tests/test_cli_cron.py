@@ -251,7 +251,7 @@ def test_sigterm_during_the_solve_writes_the_best_roster_that_passes_check(
     sent = time.monotonic()
     run.process.send_signal(signal.SIGTERM)
     code, stderr = run.end(timeout=20)
-    assert time.monotonic() - sent < 20
+    assert time.monotonic() - sent < 10  # stops at once; checking and writing take ~1 s
     assert code == 0, stderr
     assert "interrupted: wrote the best roster found so far, it passes check (SIGTERM" in stderr
     assert "Traceback" not in stderr
@@ -276,6 +276,22 @@ def test_ctrl_c_twice_quits_and_leaves_no_half_folder(tmp_path: Path) -> None:
         assert code == 0, stderr
         check_folder(tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) in ([".out.lock"], [".out.lock", "out"])
+
+
+def test_a_storm_of_sigterms_never_leaves_half_a_folder_or_a_traceback(tmp_path: Path) -> None:
+    run = Run(tmp_path / "out")
+    run.wait_for("roster, fairness and rotation")
+    while run.process.poll() is None:  # through the stop, the check, the writing, the exit
+        run.process.send_signal(signal.SIGTERM)
+        time.sleep(0.01)
+    code, stderr = run.end(timeout=20)
+    assert "Traceback" not in stderr and "Aborted" not in stderr
+    if code == 143:
+        assert stderr == "Error: SIGTERM again: quit before writing; nothing written\n"
+        assert not (tmp_path / "out").exists()
+    else:
+        assert code == 0, stderr
+        check_folder(tmp_path / "out")
 
 
 def test_a_killed_run_leaves_the_previous_plan_as_it_was(tmp_path: Path) -> None:
