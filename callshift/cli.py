@@ -8,29 +8,30 @@ a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from callshift import __version__
+from callshift import LOADED_AT, __version__
 from callshift.agents import read_agents, read_leave
 from callshift.config import Config, load_config
-from callshift.errors import CallshiftError, InputError
+from callshift.errors import CallshiftError, InputError, Interrupted
 from callshift.forecast import read_forecast
-from callshift.plan import make_plan
+from callshift.plan import Plan, read_plan_inputs, solve_plan
 from callshift.replan import make_replan, parse_absence
 from callshift.report import (
     agents_table,
     atomic_writer,
     changes_table,
     coverage_totals,
-    default_out_dir,
     plan_table,
     replan_facts,
     staffing_table,
@@ -39,7 +40,8 @@ from callshift.report import (
     write_staffing_csv,
 )
 from callshift.roster.check import check_roster, read_previous, read_roster
-from callshift.roster.solve import Progress
+from callshift.roster.solve import Progress, StopSearch
+from callshift.runs import out_folder, output_lock, parse_start
 from callshift.sample import sample_files
 from callshift.staffing import compute_staffing
 
@@ -172,6 +174,41 @@ def _progress_text(progress: Progress) -> str:
     return ", ".join(parts)
 
 
+class _Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM during a plan. The first stops the search: the best
+    roster found so far is written if it passes the check. Another one before the writing
+    starts quits at once and writes nothing; once the writing has started, signals wait
+    for it to finish, so no folder is left half-filled, and are ignored from then on.
+    Outside the main thread (where no handler can be installed) signals keep their usual
+    effect."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.stop = StopSearch()
+        self.writing = False
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupts:
+        with contextlib.suppress(ValueError):  # not the main thread
+            for number in self.SIGNALS:
+                self.previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self.previous.items():
+            # After a signal the process is on its way out: a late one must not turn a clean
+            # exit into a KeyboardInterrupt or a kill.
+            signal.signal(number, signal.SIG_IGN if self.stop.requested else handler)
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        name = signal.Signals(number).name
+        if not self.stop.requested:
+            self.stop.request(name, 128 + number)
+        elif not self.writing:
+            raise Interrupted(f"{name} again: quit before writing; nothing written", 128 + number)
+
+
 @app.command()
 def plan(
     forecast: Annotated[Path, typer.Argument(help="Forecast CSV.")],
@@ -181,7 +218,11 @@ def plan(
     leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv: days off.")] = None,
     config: ConfigOption = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: forecast's).")
+        str | None,
+        typer.Option(
+            "--start",
+            help="First day: YYYY-MM-DD, today, tomorrow or next-monday (default: forecast's).",
+        ),
     ] = None,
     preferences: Annotated[
         Path | None,
@@ -194,14 +235,25 @@ def plan(
     days: Annotated[int, typer.Option("--days", help="Days to roster.")] = 7,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output folder (default: callshift-out/<start date>)."),
+        typer.Option(
+            "--out",
+            help="Output folder; {start} in it becomes the start date "
+            "(default: callshift-out/<start date>).",
+        ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds for the whole run (default 60); deterministic seconds with --workers 1.",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Solver random seed.")] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Solver threads (default: all cores).")
+        int | None,
+        typer.Option(
+            "--workers", help="Solver threads (default: all cores); 1 makes runs reproducible."
+        ),
     ] = None,
     max_agents: Annotated[
         int, typer.Option("--max-agents", help="Largest team to size without --agents.")
@@ -210,10 +262,11 @@ def plan(
     quiet: QuietOption = False,
 ) -> None:
     """Staffing, then a roster of named agents for --days days: the main job."""
-    with _user_errors():
-        settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
-        with _ProgressView(quiet) as view:
-            result = make_plan(
+    started = _process_started or time.monotonic()
+    with _Interrupts() as interrupts:
+        with _user_errors():
+            settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
+            inputs = read_plan_inputs(
                 forecast,
                 settings,
                 agents_path=agents,
@@ -223,14 +276,32 @@ def plan(
                 previous_paths=previous or [],
                 start=_parse_date(start, "--start"),
                 days=days,
-                max_agents=max_agents,
-                on_progress=view,
             )
-        folder = out or default_out_dir(result)
-        written = write_plan(result, folder)
-    _warn(result.warnings, quiet)
-    if quiet:
-        return
+            folder = out_folder(out, inputs.problem.start)
+            with output_lock(folder):
+                with _ProgressView(quiet) as view:
+                    result = solve_plan(
+                        inputs,
+                        max_agents=max_agents,
+                        on_progress=view,
+                        stop=interrupts.stop,
+                        started=started,
+                    )
+                interrupts.writing = True
+                written = write_plan(result, folder)
+        _warn(result.warnings, quiet)
+        if not quiet:
+            _print_plan(result, written, folder)
+        if result.interrupted:  # even with --quiet: the operator asked for it and should see why
+            reason, seconds = interrupts.stop.reason, result.solution.solve_seconds
+            typer.echo(
+                "interrupted: wrote the best roster found so far, it passes check "
+                f"({reason} after {seconds:.1f} s of solving; {folder}/)",
+                err=True,
+            )
+
+
+def _print_plan(result: Plan, written: list[Path], folder: Path) -> None:
     console.print(plan_table(result))
     console.print(agents_table(result))
     facts = summary(result)
@@ -265,7 +336,8 @@ def check(
     leave: Annotated[Path | None, typer.Option("--leave", help="leave.csv.")] = None,
     config: ConfigOption = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="First day (default: the roster's first).")
+        str | None,
+        typer.Option("--start", help="First day, as for plan (default: the roster's first)."),
     ] = None,
     days: Annotated[
         int | None, typer.Option("--days", help="Days (default: through the roster's last).")
@@ -343,7 +415,9 @@ def replan(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output folder (default: callshift-out/<start>-replan)."),
+        typer.Option(
+            "--out", help="Output folder; {start} allowed (default: callshift-out/{start}-replan)."
+        ),
     ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver seconds (default 60).")
@@ -372,13 +446,14 @@ def replan(
                 frozen_from=_parse_time(frozen_from, "--from"),
                 on_progress=view,
             )
-        folder = out or Path("callshift-out") / f"{result.plan.problem.start}-replan"
-        written = write_plan(
-            result.plan,
-            folder,
-            extra={"changes.csv": result.changes.to_csv(index=False, lineterminator="\n")},
-            facts=replan_facts(result),
-        )
+        folder = out_folder(out or "callshift-out/{start}-replan", result.plan.problem.start)
+        with output_lock(folder):
+            written = write_plan(
+                result.plan,
+                folder,
+                extra={"changes.csv": result.changes.to_csv(index=False, lineterminator="\n")},
+                facts=replan_facts(result),
+            )
     _warn(result.plan.warnings, quiet)
     if quiet:
         return
@@ -404,12 +479,7 @@ def _parse_time(text: str | None, flag: str) -> datetime | None:
 
 
 def _parse_date(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
+    return None if text is None else parse_start(text, flag)
 
 
 def _with_solver_flags(
@@ -457,5 +527,10 @@ def init(
     )
 
 
+_process_started: float | None = None  # set when the command runs as its own process
+
+
 def main() -> None:
+    global _process_started
+    _process_started = LOADED_AT  # the time limit counts the imports too
     app()

@@ -51,3 +51,12 @@ class InfeasibleError(CallshiftError):
     """No plan satisfies the hard rules (exit 1): names the rule, the day and the agents."""
 
     exit_code = 1
+
+
+class Interrupted(CallshiftError):
+    """A signal (SIGINT, SIGTERM) stopped the run before a roster that passes the check was
+    written. Its exit code is the shell's for that signal: 128 + the signal number."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

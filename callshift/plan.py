@@ -1,14 +1,16 @@
 """The main job: forecast → staffing → roster problem → solve → independent check.
 
-``make_plan`` reads the inputs, solves and checks; it never writes or prints. A roster
-that fails the independent check is never returned.
+``make_plan`` reads the inputs (``read_plan_inputs``), solves and checks (``solve_plan``);
+it never writes or prints. A roster that fails the independent check is never returned.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import time as clock
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import pandas as pd
 
 from callshift.agents import Agent, Leave, read_agents, read_leave
 from callshift.config import Config
-from callshift.errors import CallshiftError, InfeasibleError, InputError
+from callshift.errors import CallshiftError, InfeasibleError, InputError, Interrupted
 from callshift.forecast import Forecast, read_forecast
 from callshift.history import History, read_history, updated_history
 from callshift.preferences import Preference, read_preferences
@@ -24,7 +26,13 @@ from callshift.roster.check import CheckReport, RosterRow, check_roster, read_pr
 from callshift.roster.problem import PriorShift, RosterProblem, build_problem
 from callshift.roster.soft import Roster, longest_run, measure_all, off_day_pairs
 from callshift.roster.soft import preference_days as preference_days_of
-from callshift.roster.solve import ProgressCallback, Solution, size_team, solve_roster
+from callshift.roster.solve import (
+    ProgressCallback,
+    Solution,
+    StopSearch,
+    size_team,
+    solve_roster,
+)
 from callshift.shifts import ShiftTemplate, expand_templates
 from callshift.staffing import Staffing, compute_staffing
 
@@ -48,6 +56,8 @@ class Plan:
     roster: pd.DataFrame  # the roster.csv rows
     warnings: tuple[str, ...]
     history: History | None = None  # the cumulative counts after this period
+    deterministic: bool = False  # the time limit counted CP-SAT deterministic seconds
+    interrupted: bool = False  # stopped early (a signal): the best roster found by then
 
     @property
     def sized(self) -> bool:
@@ -55,19 +65,20 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Inputs:
-    """Everything read from the input files, validated, before any solving."""
+class PlanInputs:
+    """Everything a plan is made from, read and checked: what ``solve_plan`` solves."""
 
+    config: Config
     forecast: Forecast
-    agents: tuple[Agent, ...] | None  # None: size the team
+    staffing: Staffing
+    problem: RosterProblem  # the named team, or no agents when the team is to be sized
     leave: tuple[Leave, ...]
-    preferences: tuple[Preference, ...]
     history: History | None
-    previous: tuple[RosterRow, ...] | None  # None: no --previous
-    start: date
+    size_team: bool
+    previous: tuple[RosterRow, ...] = ()  # earlier periods' shifts (``--previous``)
 
 
-def read_inputs(
+def read_plan_inputs(
     forecast_path: str | Path,
     config: Config,
     *,
@@ -77,8 +88,10 @@ def read_inputs(
     history_path: str | Path | None = None,
     previous_paths: Sequence[str | Path] = (),
     start: date | None = None,
-) -> Inputs:
-    """Read and validate every input file; raises InputError naming file, line, column."""
+    days: int = 7,
+) -> PlanInputs:
+    """Read and check every input, compute staffing and build the roster problem (the start
+    date and the horizon are known from here on)."""
     forecast = read_forecast(forecast_path)
     agents: tuple[Agent, ...] | None = None
     if agents_path is not None:
@@ -97,7 +110,131 @@ def read_inputs(
     previous: tuple[RosterRow, ...] | None = None
     if previous_paths:
         previous = read_previous(previous_paths, start=begin, agent_ids=ids)
-    return Inputs(forecast, agents, leave, preferences, history, previous, begin)
+    staffing = compute_staffing(forecast, config.staffing)
+    problem = build_problem(
+        staffing,
+        config,
+        start=start,
+        days=days,
+        agents=agents,
+        leave=leave,
+        preferences=preferences,
+        history=_history_counts(history),
+        previous=None if previous is None else prior_shifts(previous, begin),
+    )
+    return PlanInputs(
+        config, forecast, staffing, problem, leave, history, agents is None, previous or ()
+    )
+
+
+def solve_plan(
+    inputs: PlanInputs,
+    *,
+    max_agents: int = 500,
+    deterministic: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
+    started: float | None = None,
+) -> Plan:
+    """Solve (sizing the team if none was given), then check the roster independently.
+
+    ``deterministic`` (default: when the solver has one worker) reads the time limit as
+    CP-SAT deterministic seconds, so that the run is reproducible. Otherwise the limit is
+    wall-clock time since ``started`` (a ``time.monotonic()`` value, default now): the
+    time spent reading the inputs counts. ``stop``: once requested, the search ends and the
+    best roster found so far is returned if it passes the check; else ``Interrupted``.
+    """
+    config = inputs.config
+    if deterministic is None:
+        deterministic = config.solver.workers == 1
+    limit = config.solver.time_limit_seconds
+    if not deterministic and started is not None:
+        limit = max(limit - (time.monotonic() - started), limit / 10)
+    problem = inputs.problem
+    if inputs.size_team:
+        solution = size_team(
+            problem,
+            config.solver,
+            max_agents=max_agents,
+            time_limit=limit,
+            deterministic=deterministic,
+            on_progress=on_progress,
+            stop=stop,
+        )
+    else:
+        solution = solve_roster(
+            problem,
+            config.solver,
+            time_limit=limit,
+            deterministic=deterministic,
+            on_progress=on_progress,
+            stop=stop,
+        )
+    return finish_plan(inputs, solution, deterministic=deterministic, stop=stop)
+
+
+def finish_plan(
+    inputs: PlanInputs,
+    solution: Solution,
+    *,
+    leave: tuple[Leave, ...] | None = None,
+    deterministic: bool = False,
+    stop: StopSearch | None = None,
+) -> Plan:
+    """The solver's roster as a Plan, once it passes the independent check (``leave``:
+    instead of the inputs', e.g. with a replan's absences)."""
+    config = inputs.config
+    problem = solution.problem
+    interrupted = stop is not None and stop.requested
+    if stop is not None and stop.requested and not solution.found:
+        raise Interrupted(
+            f"interrupted ({stop.reason}) before a roster was found; nothing written",
+            stop.exit_code,
+        )
+    if solution.status == "INFEASIBLE":
+        raise InfeasibleError("the hard rules clash: no roster satisfies them all")
+    if not solution.found:
+        raise InfeasibleError(
+            f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
+        )
+    roster = roster_frame(solution)
+    history = inputs.history
+    if history is not None:
+        history = _next_history(history, roster, solution.problem)
+    report = check_roster(
+        roster_rows(roster),
+        agents=solution.problem.agents,
+        leave=inputs.leave if leave is None else leave,
+        config=config,
+        forecast=inputs.forecast,
+        start=problem.start,
+        days=problem.days,
+        previous=inputs.previous,
+    )
+    if not report.ok:
+        listed = "; ".join(v.message for v in report.violations[:5])
+        if stop is not None and stop.requested:
+            raise Interrupted(
+                f"interrupted ({stop.reason}): the best roster found so far fails the check "
+                f"({len(report.violations)} violations: {listed}); nothing written",
+                stop.exit_code,
+            )
+        raise RosterCheckFailed(
+            f"the solver's roster failed the independent check ({len(report.violations)} "
+            f"violations: {listed}); nothing written. This is a callshift bug: please report it"
+        )
+    return Plan(
+        config=config,
+        staffing=inputs.staffing,
+        problem=solution.problem,
+        solution=solution,
+        check=report,
+        roster=roster,
+        warnings=inputs.forecast.warnings + inputs.staffing.warnings + _estimated_warning(problem),
+        history=history,
+        deterministic=deterministic,
+        interrupted=interrupted,
+    )
 
 
 def make_plan(
@@ -112,10 +249,13 @@ def make_plan(
     start: date | None = None,
     days: int = 7,
     max_agents: int = 500,
-    deterministic: bool = False,
+    deterministic: bool | None = None,
     on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
 ) -> Plan:
-    inputs = read_inputs(
+    """Read the inputs, solve and check: ``read_plan_inputs`` then ``solve_plan``."""
+    started = time.monotonic()
+    inputs = read_plan_inputs(
         forecast_path,
         config,
         agents_path=agents_path,
@@ -124,98 +264,21 @@ def make_plan(
         history_path=history_path,
         previous_paths=previous_paths,
         start=start,
-    )
-    staffing = compute_staffing(inputs.forecast, config.staffing)
-    problem = plan_problem(inputs, staffing, config, days=days)
-    if inputs.agents is None:
-        solution = size_team(
-            problem,
-            config.solver,
-            max_agents=max_agents,
-            deterministic=deterministic,
-            on_progress=on_progress,
-        )
-    else:
-        solution = solve_roster(
-            problem, config.solver, deterministic=deterministic, on_progress=on_progress
-        )
-    return finish_plan(inputs, staffing, config, solution)
-
-
-def plan_problem(
-    inputs: Inputs,
-    staffing: Staffing,
-    config: Config,
-    *,
-    days: int,
-    agents: tuple[Agent, ...] | None = None,
-    leave: tuple[Leave, ...] | None = None,
-) -> RosterProblem:
-    """The roster problem of the inputs (``agents`` and ``leave`` override theirs)."""
-    return build_problem(
-        staffing,
-        config,
-        start=inputs.start,
         days=days,
-        agents=agents if agents is not None else inputs.agents,
-        leave=leave if leave is not None else inputs.leave,
-        preferences=inputs.preferences,
-        history=_history_counts(inputs.history),
-        previous=None if inputs.previous is None else prior_shifts(inputs.previous, inputs.start),
     )
-
-
-def finish_plan(
-    inputs: Inputs,
-    staffing: Staffing,
-    config: Config,
-    solution: Solution,
-    *,
-    leave: tuple[Leave, ...] | None = None,
-) -> Plan:
-    """The solver's roster as a Plan, after it passes the independent check."""
-    if solution.status == "INFEASIBLE":
-        raise InfeasibleError("the hard rules clash: no roster satisfies them all")
-    if not solution.found:
-        raise InfeasibleError(
-            f"no roster found within {config.solver.time_limit_seconds:g} s (raise --time-limit)"
-        )
-    problem = solution.problem
-    roster = roster_frame(solution)
-    history = inputs.history
-    if history is not None:
-        history = _next_history(history, roster, problem)
-    report = check_roster(
-        roster_rows(roster),
-        agents=problem.agents,
-        leave=leave if leave is not None else inputs.leave,
-        config=config,
-        forecast=inputs.forecast,
-        start=problem.start,
-        days=problem.days,
-        previous=inputs.previous or (),
-    )
-    if not report.ok:
-        listed = "; ".join(v.message for v in report.violations[:5])
-        raise RosterCheckFailed(
-            f"the solver's roster failed the independent check ({len(report.violations)} "
-            f"violations: {listed}); nothing written. This is a callshift bug: please report it"
-        )
-    return Plan(
-        config=config,
-        staffing=staffing,
-        problem=problem,
-        solution=solution,
-        check=report,
-        roster=roster,
-        warnings=inputs.forecast.warnings + staffing.warnings + _estimated_warning(problem),
-        history=history,
+    return solve_plan(
+        inputs,
+        max_agents=max_agents,
+        deterministic=deterministic,
+        on_progress=on_progress,
+        stop=stop,
+        started=started,
     )
 
 
 def prior_shifts(rows: Iterable[RosterRow], start: date) -> tuple[PriorShift, ...]:
     """Previous-period roster rows on the timeline of a period starting ``start``."""
-    origin = datetime.combine(start, time())
+    origin = datetime.combine(start, clock())
 
     def minutes(moment: datetime) -> int:
         return round((moment - origin).total_seconds() / 60)

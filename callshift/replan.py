@@ -11,21 +11,20 @@ import csv
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from callshift.agents import Agent, Leave
+from callshift.agents import Agent, Leave, leave_days
 from callshift.config import Config
 from callshift.errors import InfeasibleError, InputError
-from callshift.plan import Plan, finish_plan, plan_problem, read_inputs
+from callshift.plan import Plan, finish_plan, read_plan_inputs
 from callshift.roster.check import RosterRow, check_roster, read_roster
 from callshift.roster.model import Key
 from callshift.roster.problem import RosterProblem
 from callshift.roster.solve import ProgressCallback, replan_roster
-from callshift.staffing import compute_staffing
 
 ABSENT_RE = re.compile(r"^([^:]+):(\d{4}-\d{2}-\d{2})(?::(\d{4}-\d{2}-\d{2}))?$")
 CHANGE_COLUMNS = ["agent_id", "date", "old_shift", "new_shift"]
@@ -74,14 +73,14 @@ def make_replan(
     preferences_path: str | Path | None = None,
     previous_paths: Sequence[str | Path] = (),
     frozen_from: datetime | None = None,
-    deterministic: bool = False,
+    deterministic: bool | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Replan:
     if not absences:
         raise InputError("replan needs at least one --absent AGENT:DATE[:END_DATE]")
     original = read_roster(roster_path)
     start, days = _period(Path(roster_path), original)
-    inputs = read_inputs(
+    inputs = read_plan_inputs(
         forecast_path,
         config,
         agents_path=agents_path,
@@ -89,8 +88,9 @@ def make_replan(
         preferences_path=preferences_path,
         previous_paths=previous_paths,
         start=start,
+        days=days,
     )
-    agents = inputs.agents or _agents_of(original)
+    agents = _agents_of(original) if inputs.size_team else inputs.problem.agents
     _check_agents(Path(roster_path), original, agents)
     ids = {a.agent_id for a in agents}
     end = start + timedelta(days=days - 1)
@@ -105,8 +105,6 @@ def make_replan(
                 f"--absent {absence.agent_id}:{absence.first}:{absence.last} is outside the "
                 f"roster's period {start} to {end}"
             )
-    staffing = compute_staffing(inputs.forecast, config.staffing)
-    before = plan_problem(inputs, staffing, config, days=days, agents=agents)
     report = check_roster(
         original,
         agents=agents,
@@ -115,7 +113,7 @@ def make_replan(
         forecast=inputs.forecast,
         start=start,
         days=days,
-        previous=inputs.previous or (),
+        previous=inputs.previous,
     )
     if not report.ok:
         listed = "; ".join(v.message for v in report.violations[:5])
@@ -124,12 +122,15 @@ def make_replan(
             f"({len(report.violations)} violations: {listed}); replan keeps its past as it "
             "is, so fix or re-plan it with `callshift plan` first"
         )
+    before = inputs.problem.with_agents(agents)
     keys = _keys(Path(roster_path), original, before)
     sick = tuple(Leave(a.agent_id, a.first, a.last, "absent") for a in absences)
     leave = inputs.leave + sick
-    problem = plan_problem(inputs, staffing, config, days=days, agents=agents, leave=leave)
+    problem = replace(before, leave={k: frozenset(v) for k, v in leave_days(leave).items()})
     origin = datetime.combine(start, time())
     frozen = frozen_from or datetime.combine(min(a.first for a in absences), time())
+    if deterministic is None:
+        deterministic = config.solver.workers == 1
     solution = replan_roster(
         problem,
         config.solver,
@@ -138,7 +139,7 @@ def make_replan(
         deterministic=deterministic,
         on_progress=on_progress,
     )
-    plan = finish_plan(inputs, staffing, config, solution, leave=leave)
+    plan = finish_plan(inputs, solution, leave=leave, deterministic=deterministic)
     return Replan(plan, changes_frame(problem, keys, solution.assignments), tuple(absences), frozen)
 
 

@@ -28,6 +28,7 @@ from callshift.plan import (
     unreachable_hours,
 )
 from callshift.replan import Replan
+from callshift.runs import out_folder, write_folder
 from callshift.staffing import Staffing
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
@@ -50,6 +51,7 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a plain open would not
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
@@ -59,6 +61,12 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def staffing_frame(staffing: Staffing) -> pd.DataFrame:
@@ -149,6 +157,10 @@ def summary(plan: Plan) -> dict[str, Any]:
         "best_bound": solution.best_bound,
         "gap": solution.gap,
         "solve_seconds": round(solution.solve_seconds, 3),
+        "time_limit_seconds": plan.config.solver.time_limit_seconds,
+        "time_limit_kind": "deterministic" if plan.deterministic else "wall-clock",
+        "deterministic_seconds": round(solution.deterministic_seconds, 3),
+        "interrupted": plan.interrupted,
         "shortfall_agent_hours": float(short.sum() * hours),
         "shortfall_intervals": int((short > 0).sum()),
         "shortfall_waiting_on_previous_period_agent_hours": waiting,
@@ -249,7 +261,7 @@ def agents_table(plan: Plan) -> Table:
 
 
 def default_out_dir(plan: Plan) -> Path:
-    return Path("callshift-out") / plan.problem.start.isoformat()
+    return out_folder(None, plan.problem.start)
 
 
 def write_plan(
@@ -259,10 +271,9 @@ def write_plan(
     extra: Mapping[str, str] | None = None,
     facts: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Every plan output (and ``extra`` files: name → text) into ``out_dir``: all written
-    to temporary files first, then each renamed into place, so a failure leaves no
-    half-written file."""
-    out = Path(out_dir)
+    """Every plan output (and ``extra`` files: name → text) into ``out_dir``, all or nothing
+    (see ``callshift.runs.write_folder``): a reader never sees half a file, and a new
+    folder appears whole or not at all."""
     texts = {
         "staffing.csv": staffing_frame(plan.staffing).to_csv(index=False, lineterminator="\n"),
         "roster.csv": _roster_csv(plan.roster),
@@ -273,24 +284,7 @@ def write_plan(
     if plan.history is not None:
         texts["history.csv"] = history_csv(plan.history)
     texts.update(extra or {})
-    out.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((tmp, out / name))
-    except BaseException:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [target for _, target in staged]
+    return write_folder(out_dir, texts)
 
 
 def _roster_csv(roster: pd.DataFrame) -> str:

@@ -47,3 +47,19 @@ def assert_every_bad_file_tested(
     assert on_disk >= good
     assert on_disk - good == set(bad)
     assert len(bad) == len(set(bad)), "a bad file is listed twice"
+
+
+HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 12, 14, 14, 12, 10, 10, 12, 10, 8, 5, 3, 2]
+
+
+def write_site(path: Path, days: int = 4) -> Path:
+    """A small site from 2026-12-21: hourly forecast, 22 agents, one day of leave."""
+    path.mkdir(parents=True, exist_ok=True)
+    write_forecast(path / "forecast.csv", HOURLY * days, 240, interval_minutes=60)
+    (path / "agents.csv").write_text(
+        "agent_id,name,contract_hours,night_ok\n"
+        + "".join(f"N{i:02d},Agent {i},40,true\n" for i in range(1, 21))
+        + "DAY1,Day only,40,false\nPT1,Part time,24,true\n"
+    )
+    (path / "leave.csv").write_text("agent_id,date,end_date,reason\nN01,2026-12-22,,sick\n")
+    return path
