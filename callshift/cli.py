@@ -430,43 +430,53 @@ def replan(
     quiet: QuietOption = False,
 ) -> None:
     """Re-roster after an absence (a sick call) with as few other changes as possible."""
-    with _user_errors():
-        settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
-        absences = [parse_absence(text) for text in absent]
-        with _ProgressView(quiet) as view:
-            result = make_replan(
-                roster,
-                absences,
-                forecast,
-                settings,
-                agents_path=agents,
-                leave_path=leave,
-                preferences_path=preferences,
-                previous_paths=previous or [],
-                frozen_from=_parse_time(frozen_from, "--from"),
-                on_progress=view,
+    with _Interrupts() as interrupts:
+        with _user_errors():
+            settings = _with_solver_flags(load_config(config), time_limit, seed, workers)
+            absences = [parse_absence(text) for text in absent]
+            with _ProgressView(quiet) as view:
+                result = make_replan(
+                    roster,
+                    absences,
+                    forecast,
+                    settings,
+                    agents_path=agents,
+                    leave_path=leave,
+                    preferences_path=preferences,
+                    previous_paths=previous or [],
+                    frozen_from=_parse_time(frozen_from, "--from"),
+                    on_progress=view,
+                    stop=interrupts.stop,
+                )
+            start = result.plan.problem.start
+            folder = out_folder(out or "callshift-out/{start}-replan", start)
+            with output_lock(folder):
+                interrupts.writing = True
+                written = write_plan(
+                    result.plan,
+                    folder,
+                    extra={"changes.csv": result.changes.to_csv(index=False, lineterminator="\n")},
+                    facts=replan_facts(result),
+                )
+        _warn(result.plan.warnings, quiet)
+        if not quiet:
+            console.print(changes_table(result))
+            facts = summary(result.plan)
+            absent_ids = {a.agent_id for a in absences}
+            others = result.changes[~result.changes["agent_id"].isin(absent_ids)]
+            console.print(
+                f"{len(result.changes)} assignments changed, {len(others)} of them other "
+                f"agents'; shifts before {result.frozen_before:%Y-%m-%d %H:%M} kept; shortfall "
+                f"{facts['shortfall_agent_hours']:g} agent-hours in "
+                f"{facts['shortfall_intervals']} intervals"
             )
-        folder = out_folder(out or "callshift-out/{start}-replan", result.plan.problem.start)
-        with output_lock(folder):
-            written = write_plan(
-                result.plan,
-                folder,
-                extra={"changes.csv": result.changes.to_csv(index=False, lineterminator="\n")},
-                facts=replan_facts(result),
+            console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
+        if result.plan.interrupted:
+            typer.echo(
+                "interrupted: wrote the best replan found so far, it passes check "
+                f"({interrupts.stop.reason}; {folder}/)",
+                err=True,
             )
-    _warn(result.plan.warnings, quiet)
-    if quiet:
-        return
-    console.print(changes_table(result))
-    facts = summary(result.plan)
-    others = result.changes[~result.changes["agent_id"].isin({a.agent_id for a in absences})]
-    console.print(
-        f"{len(result.changes)} assignments changed, {len(others)} of them other agents'; "
-        f"shifts before {result.frozen_before:%Y-%m-%d %H:%M} kept; shortfall "
-        f"{facts['shortfall_agent_hours']:g} agent-hours in {facts['shortfall_intervals']} "
-        "intervals"
-    )
-    console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
 
 
 def _parse_time(text: str | None, flag: str) -> datetime | None:

@@ -24,7 +24,7 @@ from callshift.plan import Plan, finish_plan, read_plan_inputs
 from callshift.roster.check import RosterRow, check_roster, read_roster
 from callshift.roster.model import Key
 from callshift.roster.problem import RosterProblem
-from callshift.roster.solve import ProgressCallback, replan_roster
+from callshift.roster.solve import ProgressCallback, StopSearch, replan_roster
 
 ABSENT_RE = re.compile(r"^([^:]+):(\d{4}-\d{2}-\d{2})(?::(\d{4}-\d{2}-\d{2}))?$")
 CHANGE_COLUMNS = ["agent_id", "date", "old_shift", "new_shift"]
@@ -75,6 +75,7 @@ def make_replan(
     frozen_from: datetime | None = None,
     deterministic: bool | None = None,
     on_progress: ProgressCallback | None = None,
+    stop: StopSearch | None = None,
 ) -> Replan:
     if not absences:
         raise InputError("replan needs at least one --absent AGENT:DATE[:END_DATE]")
@@ -138,8 +139,9 @@ def make_replan(
         frozen_before=round((frozen - origin).total_seconds() / 60),
         deterministic=deterministic,
         on_progress=on_progress,
+        stop=stop,
     )
-    plan = finish_plan(inputs, solution, leave=leave, deterministic=deterministic)
+    plan = finish_plan(inputs, solution, leave=leave, deterministic=deterministic, stop=stop)
     return Replan(plan, changes_frame(problem, keys, solution.assignments), tuple(absences), frozen)
 
 
