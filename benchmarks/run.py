@@ -43,6 +43,9 @@ from callshift.roster.solve import (
 from callshift.sample import sample_agents, sample_forecast
 from callshift.staffing import compute_staffing
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale_roster
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 BANK = SHARED / "anonymous_bank"
@@ -436,106 +439,153 @@ def fairness_rows(folder: Path, seconds: float) -> list[str]:
 # --------------------------------------------------------------------------- report
 
 
+SECTIONS = ("staffing", "scale", "roster", "speed", "fairness", "roster-scale")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["staffing", "scale", "roster", "speed", "fairness"], default=None
+        "--only",
+        choices=SECTIONS,
+        action="append",
+        help="run these sections (repeat); the others keep their last results",
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="solver limit per run")
     parser.add_argument(
         "--fairness-seconds", type=float, default=600.0, help="solver limit, fairness scenario"
     )
     args = parser.parse_args()
-    lines = [
+    wanted = set(args.only or SECTIONS)
+    RESULTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in SECTIONS:
+            if name in wanted:
+                began = time.perf_counter()
+                lines = section(name, folder, args)
+                if lines:
+                    lines.insert(
+                        2,
+                        f"_Run {time.strftime('%Y-%m-%d')} in "
+                        f"{time.perf_counter() - began:,.0f} s._\n",
+                    )
+                    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    header = [
         "# Benchmarks",
         "",
-        "Made by `make bench` (`benchmarks/run.py`); do not edit by hand.",
+        "Made by `make bench` (`benchmarks/run.py`); do not edit by hand. Each section says",
+        "when it was last run; `make bench` runs them all, `benchmarks/run.py --only NAME`",
+        "one of them, keeping the others' last results (benchmarks/results/).",
         "",
         f"- machine: {machine()}",
         f"- Python {sys.version.split()[0]}; {versions()}",
-        f"- date: {time.strftime('%Y-%m-%d')}",
         "",
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        if args.only in (None, "staffing"):
-            lines += [
-                "## Staffing: callshift vs pyworkforce's ErlangC",
-                "",
-                "80% in 20 s, occupancy ≤ 0.85. Times are medians over repeated runs in one "
-                "process. `same agents` counts intervals where both give the same net agents; "
-                "`callshift misses target` re-checks callshift's answer with the Erlang C "
-                "formulas and must be 0. pyworkforce starts its search at round(A + 1) and can "
-                "overshoot by one agent.",
-                "",
-                *staffing_rows(folder),
-                "",
-            ]
-        if args.only in (None, "scale"):
-            lines += [
-                "## Staffing at scale",
-                "",
-                "672 intervals with loads spread evenly from 0 to the top load; AHT 240 s, "
-                "patience 180 s for Erlang A. No overflow at any load (`finite`).",
-                "",
-                *scale_rows(),
-                "",
-            ]
-        bank_week = bank_forecast(15, folder)
+    parts = [header]
+    for name in SECTIONS:
+        cached = RESULTS / f"{name}.md"
+        if cached.exists():
+            parts.append(cached.read_text().splitlines())
+    print("\n".join(line for part in parts for line in part))
+
+
+def section(name: str, folder: Path, args: argparse.Namespace) -> list[str]:
+    """One section's markdown lines, or none if its data is missing."""
+    if name == "staffing":
+        return [
+            "## Staffing: callshift vs pyworkforce's ErlangC",
+            "",
+            "80% in 20 s, occupancy ≤ 0.85. Times are medians over repeated runs in one "
+            "process. `same agents` counts intervals where both give the same net agents; "
+            "`callshift misses target` re-checks callshift's answer with the Erlang C "
+            "formulas and must be 0. pyworkforce starts its search at round(A + 1) and can "
+            "overshoot by one agent.",
+            "",
+            *staffing_rows(folder),
+            "",
+        ]
+    if name == "scale":
+        return [
+            "## Staffing at scale",
+            "",
+            "672 intervals with loads spread evenly from 0 to the top load; AHT 240 s, "
+            "patience 180 s for Erlang A. No overflow at any load (`finite`).",
+            "",
+            *scale_rows(),
+            "",
+        ]
+    bank_week = bank_forecast(15, folder)
+    if name == "roster":
         weeks = [("sample week", ROOT / "data" / "forecast.csv")]
         if bank_week is not None:
             weeks.append(("Anonymous Bank, 1-7 Feb 1999", bank_week))
-        if args.only in (None, "roster"):
-            lines += [
-                "## Roster: covering bound, callshift and pyworkforce on the real timeline",
-                "",
-                "Hard rules and coverage only (every soft rule's weight 0; fairness and "
-                "rotation are measured in their own section below). "
-                "One week at 15-minute intervals (672), default shift templates (P 07-15, "
-                "S 15-23, M 23-07, D 09/11/13 for 8 h). The covering bound is the fewest paid "
-                "hours any multiset of template shifts needs to cover every interval that a "
-                "shift of this week can reach (an integer program, solved to optimality). "
-                "callshift rosters named agents under every hard rule (checked by the "
-                "independent checker); pyworkforce chooses shift counts only, with night shifts "
-                "wrapped into the same day, and its counts are laid here on the real timeline "
-                "(a 23:00 shift covers 23:00-07:00 of the next day). `intervals short` counts "
-                f"reachable intervals below the requirement. Solver limit {args.seconds:g} s, "
-                "2 workers.",
-                "",
-                *covering_rows(weeks, args.seconds),
-                "",
-            ]
-        if args.only in (None, "speed") and bank_week is not None:
-            bank_month = bank_week
-            lines += [
-                "## Roster speed: 100 agents, 15-minute intervals",
-                "",
-                "Anonymous Bank February 1999 (28 days), 100 generic agents, 2 workers, seed 1, "
-                "hard rules and coverage only. "
-                "The bound is the covering bound in objective units (fewest surplus "
-                "agent-intervals at zero shortfall); 'within 1%' is the first roster whose "
-                "objective is at most 1.01 × that bound.",
-                "",
-                *speed_rows(bank_month, args.seconds * 2),
-                "",
-            ]
-        if args.only in (None, "fairness"):
-            lines += [
-                "## Fairness and rotation: four weeks over Christmas and New Year",
-                "",
-                "2026-12-14 to 2027-01-10 at 15-minute intervals (the sample profile at 75% "
-                "volume), 64 agents: 6 on 30 h contracts, 8 who may not work nights, 4 on "
-                "leave over the holidays. Spreads are min-max over full-time agents with no "
-                "leave (nights: those who may work nights). The soft-rule columns are the "
-                "penalties in their own units (docs/rules.md). 'without fairness terms' sets "
-                f"the four fair_* weights to 0: the coverage cost of fairness is the "
-                f"difference in the coverage columns. Solver limit {args.fairness_seconds:g} s, "
-                "2 workers.",
-                "",
-                *fairness_rows(folder, args.fairness_seconds),
-                "",
-            ]
-    print("\n".join(lines))
+        return [
+            "## Roster: covering bound, callshift and pyworkforce on the real timeline",
+            "",
+            "Hard rules and coverage only (every soft rule's weight 0; fairness and "
+            "rotation are measured in their own section below). "
+            "One week at 15-minute intervals (672), default shift templates (P 07-15, "
+            "S 15-23, M 23-07, D 09/11/13 for 8 h). The covering bound is the fewest paid "
+            "hours any multiset of template shifts needs to cover every interval that a "
+            "shift of this week can reach (an integer program, solved to optimality). "
+            "callshift rosters named agents under every hard rule (checked by the "
+            "independent checker); pyworkforce chooses shift counts only, with night shifts "
+            "wrapped into the same day, and its counts are laid here on the real timeline "
+            "(a 23:00 shift covers 23:00-07:00 of the next day). `intervals short` counts "
+            f"reachable intervals below the requirement. Solver limit {args.seconds:g} s, "
+            "2 workers.",
+            "",
+            *covering_rows(weeks, args.seconds),
+            "",
+        ]
+    if name == "speed":
+        if bank_week is None:
+            return []
+        return [
+            "## Roster speed: 100 agents, 15-minute intervals",
+            "",
+            "Anonymous Bank February 1999 (28 days), 100 generic agents, 2 workers, seed 1, "
+            "hard rules and coverage only. "
+            "The bound is the covering bound in objective units (fewest surplus "
+            "agent-intervals at zero shortfall); 'within 1%' is the first roster whose "
+            "objective is at most 1.01 × that bound.",
+            "",
+            *speed_rows(bank_week, args.seconds * 2),
+            "",
+        ]
+    if name == "fairness":
+        return [
+            "## Fairness and rotation: four weeks over Christmas and New Year",
+            "",
+            "2026-12-14 to 2027-01-10 at 15-minute intervals (the sample profile at 75% "
+            "volume), 64 agents: 6 on 30 h contracts, 8 who may not work nights, 4 on "
+            "leave over the holidays. Spreads are min-max over full-time agents with no "
+            "leave (nights: those who may work nights). The soft-rule columns are the "
+            "penalties in their own units (docs/rules.md). 'without fairness terms' sets "
+            f"the four fair_* weights to 0: the coverage cost of fairness is the "
+            f"difference in the coverage columns. Solver limit {args.fairness_seconds:g} s, "
+            "2 workers.",
+            "",
+            *fairness_rows(folder, args.fairness_seconds),
+            "",
+        ]
+    if name == "roster-scale":
+        return [
+            "## Roster engine at scale: 20 to 1,000 agents, 7 to 28 days",
+            "",
+            scale_roster.__doc__.split("\n\n", 2)[2].replace("\n", " ").strip(),
+            "Each case runs in its own process: `peak memory` is that process's maximum "
+            "resident set. `first legal` is the time from the start of the run (reading, "
+            "staffing, model building included) to the solver's first roster; every final "
+            "roster passes the independent check (`checked`). The covering bound is the "
+            "fewest surplus agent-intervals any multiset of shifts needs at zero shortfall "
+            "(in objective units); the CP-SAT bound is the solver's own. 2 workers, seed 1.",
+            "",
+            *scale_roster.rows(),
+            "",
+        ]
+    raise ValueError(name)
 
 
 if __name__ == "__main__":

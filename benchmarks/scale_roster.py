@@ -3,8 +3,8 @@
 Each case runs in its own process (``python benchmarks/scale_roster.py case ...``) so that
 its peak memory is its own; the parent collects one JSON line per case.
 
-The scenario: the sample 24/7 profile scaled to the team (about as much slack as the
-sample week), one agent in ten on a 30-hour contract, one in eight not on nights, one in
+The scenario: the sample 24/7 profile scaled until covering it takes 85% of the shifts
+the team can work, one agent in ten on a 30-hour contract, one in eight not on nights, one in
 twenty on leave for four days, from 2026-12-14 (28 days: Christmas and New Year) or
 2026-12-21 (7 days: Christmas). Hard rules and coverage only: the soft rules' weights are
 0, as in the other roster sections, so the gap is measured against the covering bound.
@@ -26,18 +26,25 @@ from pathlib import Path
 import pandas as pd
 
 from callshift.config import Config, SolverSettings
+from callshift.forecast import read_forecast
 from callshift.plan import make_plan
+from callshift.roster.construct import shift_counts
+from callshift.roster.problem import build_problem
 from callshift.roster.soft import SOFT_RULES
 from callshift.roster.solve import Progress, covering_bound
 from callshift.sample import SAMPLE_AGENTS, sample_agents, sample_forecast
+from callshift.staffing import compute_staffing
 
 SIZES = ((20, 7), (20, 28), (100, 7), (100, 28), (300, 28), (1000, 7), (1000, 28))
 
 
+UTILISATION = 0.85  # shifts the demand needs, as a share of the shifts the team can work
+
+
 def scenario(agents: int, days: int, folder: Path) -> dict[str, Path]:
     start = date(2026, 12, 14) if days > 7 else date(2026, 12, 21)
-    forecast = sample_forecast(start=start.isoformat(), days=days, scale=agents / SAMPLE_AGENTS)
     team = sample_agents(agents)
+    forecast = calibrated_forecast(team, start, days)
     on_leave = team["agent_id"].iloc[7::20]
     leave = pd.DataFrame(
         {
@@ -61,6 +68,30 @@ def scenario(agents: int, days: int, folder: Path) -> dict[str, Path]:
     team.to_csv(paths["agents"], index=False)
     leave.to_csv(paths["leave"], index=False)
     return paths
+
+
+def calibrated_forecast(team: pd.DataFrame, start: date, days: int) -> pd.DataFrame:
+    """The sample profile scaled (by bisection on the call volume) until the fewest shifts
+    covering it are ``UTILISATION`` of what the team can work: small teams get as much
+    slack as large ones, whatever Erlang's economies of scale."""
+    per_week = sum(5 if hours >= 40 else 3 for hours in team["contract_hours"])
+    capacity = per_week * days / 7
+    low, high = 0.01, 4.0 * len(team) / SAMPLE_AGENTS
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "forecast.csv"
+        for _ in range(12):
+            middle = (low + high) / 2
+            sample_forecast(start=start.isoformat(), days=days, scale=middle).to_csv(
+                path, index=False
+            )
+            config = Config()
+            staffing = compute_staffing(read_forecast(path), config.staffing)
+            problem = build_problem(staffing, config, start=None, days=days, agents=None)
+            if sum(shift_counts(problem).values()) > UTILISATION * capacity:
+                high = middle
+            else:
+                low = middle
+    return sample_forecast(start=start.isoformat(), days=days, scale=low)
 
 
 def coverage_config(seconds: float) -> Config:

@@ -67,7 +67,9 @@ class _Agent:
 
 def greedy_roster(problem: RosterProblem, counts: dict[tuple[int, int], int]) -> tuple[Key, ...]:
     """Agents for the counted shifts, day by day: each shift goes to an allowed agent who
-    has most work left to do this week, keeping the shift family they worked last."""
+    has the most work left for the days left this week (so that nobody's week fills up
+    early and the weekend runs dry), among equals one who keeps the shift family they
+    worked last."""
     rules = problem.rules
     rest = round(rules.min_rest_hours * 60)
     state = []
@@ -117,7 +119,7 @@ def greedy_roster(problem: RosterProblem, counts: dict[tuple[int, int], int]) ->
                 owed = work_days - s.days_in_block  # days this agent may still work
                 urgency = owed / left
                 candidates.append(
-                    (-(s.last_family == template.family), -urgency, s.minutes_in_block, a)
+                    (-round(urgency, 1), -(s.last_family == template.family), s.minutes_in_block, a)
                 )
             candidates.sort()
             for *_, a in candidates[:wanted]:
