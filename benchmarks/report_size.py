@@ -26,7 +26,7 @@ from callshift.roster.solve import Solution
 from callshift.xlsx_report import render_xlsx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale_roster import scenario  # noqa: E402
+from scale_roster import scenario
 
 SIZES = ((76, 7), (300, 28), (1000, 28))
 
@@ -72,7 +72,9 @@ def measure(agents: int, days: int) -> dict[str, float]:
 
 
 def main() -> None:
-    print("| agents | days | shifts | report.html | time | roster.xlsx | time | .ics (all) | time |")
+    print(
+        "| agents | days | shifts | report.html | time | roster.xlsx | time | .ics (all) | time |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for agents, days in SIZES:
         m = measure(agents, days)
