@@ -25,6 +25,7 @@ from callshift.agents import read_agents, read_leave
 from callshift.config import Config, load_config
 from callshift.errors import CallshiftError, InputError, Interrupted
 from callshift.forecast import read_forecast
+from callshift.ics import roster_calendars, shift_names_of
 from callshift.plan import Plan, read_plan_inputs, solve_plan
 from callshift.replan import make_replan, parse_absence
 from callshift.report import (
@@ -32,6 +33,7 @@ from callshift.report import (
     atomic_writer,
     changes_table,
     coverage_totals,
+    plan_panel,
     plan_table,
     replan_facts,
     staffing_table,
@@ -41,7 +43,7 @@ from callshift.report import (
 )
 from callshift.roster.check import check_roster, read_previous, read_roster
 from callshift.roster.solve import Progress, StopSearch
-from callshift.runs import out_folder, output_lock, parse_start
+from callshift.runs import out_folder, output_lock, parse_start, write_folder
 from callshift.sample import sample_files
 from callshift.staffing import compute_staffing
 
@@ -308,13 +310,9 @@ def _print_plan(result: Plan, written: list[Path], folder: Path) -> None:
     team = f"{facts['agents']} agents"
     if result.sized:
         team += f" (sized; lower bound {facts['team_lower_bound']})"
-    level = facts["predicted_service_level"]
     console.print(
         f"{team}; solver {facts['solver_status']} in {facts['solve_seconds']:.1f} s"
         + (f", gap {facts['gap']:.2%}" if facts["gap"] is not None else "")
-        + f"; shortfall {facts['shortfall_agent_hours']:g} agent-hours in "
-        f"{facts['shortfall_intervals']} intervals"
-        + (f"; predicted service level {level:.1%}" if level is not None else "")
     )
     if "note" in facts:
         console.print(f"Note: {facts['note']}")
@@ -326,6 +324,7 @@ def _print_plan(result: Plan, written: list[Path], folder: Path) -> None:
             "for agents with night_transport (listed in summary.json)"
         )
     console.print(f"Every hard rule holds. Wrote {len(written)} files to {folder}/")
+    console.print(plan_panel(result, facts, written))
 
 
 @app.command()
@@ -506,6 +505,46 @@ def _with_solver_flags(
     except ValueError as exc:
         raise InputError(f"bad solver option: {exc}") from None
     return replace(config, solver=solver)
+
+
+export_app = typer.Typer(
+    help="Write a roster in other formats: calendars for the agents.", no_args_is_help=True
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("ics")
+def export_ics(
+    roster: Annotated[Path, typer.Argument(help="roster.csv to export.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the calendar files, one <agent_id>.ics each.")
+    ],
+    config: ConfigOption = None,
+    agents: Annotated[
+        Path | None, typer.Option("--agents", help="agents.csv: names for the calendars' titles.")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """One iCalendar file per agent: each shift an event in the [report] timezone."""
+    with _user_errors():
+        settings = load_config(config)
+        rows = read_roster(roster)
+        if not rows:
+            raise InputError("the roster has no shifts, so there is nothing to export", path=roster)
+        team = read_agents(agents) if agents is not None else ()
+        files = roster_calendars(
+            rows,
+            timezone=settings.report.timezone,
+            names=shift_names_of(settings),
+            agent_names={a.agent_id: a.name for a in team},
+        )
+        with output_lock(out):
+            written = write_folder(out, files)
+    if not quiet:
+        console.print(
+            f"{len(rows)} shifts of {len(written)} agents in {settings.report.timezone}. "
+            f"Wrote {len(written)} calendar files to {out}/"
+        )
 
 
 @app.command()

@@ -12,6 +12,7 @@ import re
 import tomllib
 import types
 import typing
+import zoneinfo
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -233,6 +234,32 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """How the reports show times: ``timezone`` is the IANA zone of the forecast's and the
+    roster's wall-clock times (calendar events carry it)."""
+
+    timezone: str = "Asia/Jakarta"
+
+    def __post_init__(self) -> None:
+        if not valid_timezone(self.timezone):
+            raise ValueError(
+                "timezone must be an IANA time zone name like Asia/Jakarta or Europe/London, "
+                f"not {self.timezone!r}"
+            )
+
+
+def valid_timezone(name: str) -> bool:
+    """Is ``name`` a time zone the zone database knows (system zones, else ``tzdata``)?"""
+    if not name or name != name.strip() or name.startswith("/") or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings of a run. ``source`` is the file they came from, if any."""
 
@@ -241,6 +268,7 @@ class Config:
     solver: SolverSettings = field(default_factory=SolverSettings)
     holidays: HolidaySettings = field(default_factory=HolidaySettings)
     soft: SoftSettings = field(default_factory=SoftSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     shifts: tuple[ShiftSpec, ...] = DEFAULT_SHIFTS
     source: str | None = None
 
@@ -305,6 +333,7 @@ _SECTIONS: dict[str, type] = {
     "solver": SolverSettings,
     "holidays": HolidaySettings,
     "soft": SoftSettings,
+    "report": ReportSettings,
 }
 
 

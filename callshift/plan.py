@@ -400,13 +400,20 @@ def grid_frame(plan: Plan) -> pd.DataFrame:
     """agent_id, then one column per date: the shift code, OFF or LEAVE."""
     p = plan.problem
     dates = [d.isoformat() for d in p.dates]
-    grid = pd.DataFrame("OFF", index=[a.agent_id for a in p.agents], columns=dates)
-    for agent in p.agents:
-        for day in p.leave.get(agent.agent_id, ()):
-            if day.isoformat() in grid.columns:
-                grid.loc[agent.agent_id, day.isoformat()] = "LEAVE"
-    for row in plan.roster.itertuples(index=False):
-        grid.loc[str(row.agent_id), str(row.date)] = str(row.shift)
+    ids = [a.agent_id for a in p.agents]
+    column_of = {day: j for j, day in enumerate(dates)}
+    cells = np.full((len(ids), len(dates)), "OFF", dtype=object)
+    for i, agent_id in enumerate(ids):
+        for day in p.leave.get(agent_id, ()):
+            if day.isoformat() in column_of:
+                cells[i, column_of[day.isoformat()]] = "LEAVE"
+    row_of = {agent_id: i for i, agent_id in enumerate(ids)}
+    roster = plan.roster
+    for agent_id, day, shift in zip(
+        roster["agent_id"], roster["date"], roster["shift"], strict=True
+    ):
+        cells[row_of[str(agent_id)], column_of[str(day)]] = str(shift)
+    grid = pd.DataFrame(cells, index=ids, columns=dates)
     if p.holiday_dates:
         marks = pd.DataFrame(
             [[p.holiday_dates.get(d, "") for d in p.dates]], index=[HOLIDAY_ROW], columns=dates

@@ -16,9 +16,12 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+from rich.console import Group
+from rich.panel import Panel
 from rich.table import Table
 
 from callshift.history import history_csv
+from callshift.html_report import coverage_fraction, render_html
 from callshift.plan import (
     Plan,
     agent_stats,
@@ -30,6 +33,7 @@ from callshift.plan import (
 from callshift.replan import Replan
 from callshift.runs import out_folder, write_folder
 from callshift.staffing import Staffing
+from callshift.xlsx_report import render_xlsx
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -118,7 +122,9 @@ def staffing_table(staffing: Staffing) -> Table:
 
 # --------------------------------------------------------------------------- plan outputs
 
-PLAN_FILES = ("staffing.csv", "roster.csv", "roster_grid.csv", "coverage.csv", "summary.json")
+CONTRACT_FILES = ("staffing.csv", "roster.csv", "roster_grid.csv", "coverage.csv", "summary.json")
+REPORT_FILES = ("report.html", "roster.xlsx")  # for people: charts, and a coloured grid
+PLAN_FILES = CONTRACT_FILES + REPORT_FILES
 
 
 def coverage_frame(plan: Plan) -> pd.DataFrame:
@@ -274,12 +280,15 @@ def write_plan(
     """Every plan output (and ``extra`` files: name → text) into ``out_dir``, all or nothing
     (see ``callshift.runs.write_folder``): a reader never sees half a file, and a new
     folder appears whole or not at all."""
-    texts = {
+    everything = {**summary(plan), **(facts or {})}
+    texts: dict[str, str | bytes] = {
         "staffing.csv": staffing_frame(plan.staffing).to_csv(index=False, lineterminator="\n"),
         "roster.csv": _roster_csv(plan.roster),
         "roster_grid.csv": grid_frame(plan).to_csv(index=False, lineterminator="\n"),
         "coverage.csv": coverage_frame(plan).to_csv(index=False, lineterminator="\n"),
-        "summary.json": json.dumps({**summary(plan), **(facts or {})}, indent=2) + "\n",
+        "summary.json": json.dumps(everything, indent=2) + "\n",
+        "report.html": render_html(plan, everything),
+        "roster.xlsx": render_xlsx(plan, everything),
     }
     if plan.history is not None:
         texts["history.csv"] = history_csv(plan.history)
@@ -331,7 +340,7 @@ def plan_table(plan: Plan) -> Table:
         required=("required", "sum"), scheduled=("scheduled", "sum"), short=("shortfall", "sum")
     )
     shifts = plan.roster.groupby("date").size()
-    nights = plan.roster[plan.roster["night"]].groupby("date").size()
+    nights = plan.roster[plan.roster["night"].astype(bool)].groupby("date").size()
     table = Table(title=f"Roster: {len(plan.problem.agents)} agents, {plan.problem.days} days")
     for name in ("day", "shifts", "nights", "required h", "scheduled h", "short h"):
         table.add_column(name, justify="left" if name == "day" else "right")
@@ -357,3 +366,67 @@ def coverage_totals(coverage: pd.DataFrame, interval_minutes: int) -> dict[str, 
         "shortfall": float(coverage["shortfall"].sum() * hours),
         "short_intervals": int((coverage["shortfall"] > 0).sum()),
     }
+
+
+_FILE_ROLES = {
+    "report.html": "report (open in a browser)",
+    "roster.xlsx": "spreadsheet",
+    "roster.csv": "roster",
+    "roster_grid.csv": "grid",
+    "coverage.csv": "coverage",
+    "staffing.csv": "staffing",
+    "summary.json": "summary",
+    "history.csv": "history (next --history)",
+    "changes.csv": "changes",
+}
+
+
+def plan_panel(plan: Plan, facts: Mapping[str, Any], written: list[Path]) -> Panel:
+    """The run at a glance for the terminal: coverage, service level, shortfall, fairness
+    spreads over the full-time agents, and where each file is."""
+    target = plan.config.staffing.service_level
+    level = facts.get("predicted_service_level")
+    short = float(facts["shortfall_agent_hours"])
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.add_row(
+        "coverage",
+        f"{coverage_fraction(facts):.1%} of {float(facts['required_agent_hours']):,.1f} "
+        "required agent-hours",
+    )
+    if level is None:
+        grid.add_row("service level", "no calls to predict")
+    else:
+        mark = "[green]meets[/]" if level >= target else "[red]below[/]"
+        grid.add_row("service level", f"{level:.1%} predicted, {mark} the {target:.0%} target")
+    grid.add_row(
+        "shortfall",
+        ("[green]none[/]" if short == 0 else f"[red]{short:,.1f}[/] agent-hours")
+        + (f" in {facts['shortfall_intervals']} intervals" if short else ""),
+    )
+    spread = facts.get("spreads") or {}
+    parts = [
+        f"{label} {spread[key]['full_time_min']:g}-{spread[key]['full_time_max']:g}"
+        for key, label in (
+            ("nights", "nights"),
+            ("weekend_days", "weekend days"),
+            ("holidays", "holidays"),
+            ("hours", "hours"),
+        )
+        if key in spread
+    ]
+    grid.add_row("fairness", "full-time min-max: " + ", ".join(parts))
+    files = Table.grid(padding=(0, 2))
+    files.add_column(style="dim", no_wrap=True)
+    files.add_column(overflow="fold")
+    ordered = sorted(
+        written,
+        key=lambda path: (
+            list(_FILE_ROLES).index(path.name) if path.name in _FILE_ROLES else len(_FILE_ROLES)
+        ),
+    )
+    for path in ordered:
+        files.add_row(_FILE_ROLES.get(path.name, path.name), str(path))
+    title = f"Plan {plan.problem.start.isoformat()}, {plan.problem.days} days"
+    return Panel(Group(grid, "", files), title=title, title_align="left", expand=False)

@@ -157,8 +157,9 @@ def _remove_stale_staging(folder: str | Path) -> None:
             shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def write_folder(folder: str | Path, texts: Mapping[str, str]) -> list[Path]:
-    """Write ``texts`` (file name → content) into ``folder``, all or nothing.
+def write_folder(folder: str | Path, texts: Mapping[str, str | bytes]) -> list[Path]:
+    """Write ``texts`` (file name → content: text as UTF-8, or bytes as they are) into
+    ``folder``, all or nothing.
 
     Every file is written and synced in a hidden staging folder beside ``folder`` first;
     an error there removes the staging folder and changes nothing. A folder that does not
@@ -180,8 +181,9 @@ def write_folder(folder: str | Path, texts: Mapping[str, str]) -> list[Path]:
         raise InputError(f"cannot write here: {exc.strerror}", path=folder) from None
     try:
         for file_name, text in texts.items():
-            with open(staging / file_name, "x", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with open(staging / file_name, "xb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         _sync_folder(staging)

@@ -87,6 +87,12 @@ time_limit_seconds = 60
 workers = 0
 seed = 0
 
+[report]
+# Time zone of the forecast's and the roster's wall-clock times, as an IANA name:
+# `callshift export ics` puts every shift in it (Asia/Makassar for WITA, Asia/Jayapura
+# for WIT, Europe/London, ...).
+timezone = "Asia/Jakarta"
+
 # Shift templates. Giving any [[shifts]] replaces this whole list.
 # A template with latest_start is flexible: one start every step_minutes.
 [[shifts]]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from callshift.plan import Plan
 
 
 def write_forecast(
@@ -63,3 +68,52 @@ def write_site(path: Path, days: int = 4) -> Path:
     )
     (path / "leave.csv").write_text("agent_id,date,end_date,reason\nN01,2026-12-22,,sick\n")
     return path
+
+
+@dataclass(frozen=True)
+class ReportSite:
+    folder: Path  # forecast.csv, agents.csv, leave.csv, callshift.toml
+    plan: Plan
+    out: Path  # the plan's outputs, written by write_plan
+
+
+TRICKY_NAME = '<script>alert("x")</script> & Ö\'Brien'
+FORMULA_NAME = "=1+2"
+COMPANY_HOLIDAY = 'Founders\' <Day> & "more"'
+
+
+def solve_report_site(folder: Path) -> ReportSite:
+    """A 9-day site from 2026-12-21 (Christmas on day 5, a company holiday on day 3)."""
+    from callshift.config import Config
+    from callshift.plan import make_plan
+    from callshift.report import write_plan
+
+    folder.mkdir(parents=True, exist_ok=True)
+    days = 9
+    write_forecast(folder / "forecast.csv", HOURLY * days, 240, interval_minutes=60)
+    names = [TRICKY_NAME, FORMULA_NAME] + [f"Agent {i}" for i in range(3, 21)]
+    (folder / "agents.csv").write_text(
+        "agent_id,name,contract_hours,night_ok\n"
+        + "".join(
+            f'N{i:02d},"{n.replace(chr(34), chr(34) * 2)}",40,true\n'
+            for i, n in enumerate(names, start=1)
+        )
+        + "DAY1,Day only,40,false\nPT1,Part time,24,true\n"
+    )
+    (folder / "leave.csv").write_text("agent_id,date,end_date,reason\nN05,2026-12-22,,sick\n")
+    (folder / "callshift.toml").write_text(
+        "[solver]\ntime_limit_seconds = 1\nworkers = 1\nseed = 7\n"
+        f"[holidays.company]\n\"2026-12-23\" = '''{COMPANY_HOLIDAY}'''\n"
+    )
+    config = Config.from_file(folder / "callshift.toml")
+    plan = make_plan(
+        folder / "forecast.csv",
+        config,
+        agents_path=folder / "agents.csv",
+        leave_path=folder / "leave.csv",
+        days=days,
+        deterministic=True,
+    )
+    out = folder / "out"
+    write_plan(plan, out)
+    return ReportSite(folder, plan, out)

@@ -134,7 +134,7 @@ def test_one_worker_and_a_seed_give_byte_identical_outputs(site: Path, tmp_path:
         more = ["--workers", "1", "--seed", "3", "--out", str(tmp_path / name)]
         result = runner.invoke(app, args + more)
         assert result.exit_code == 0, result.output
-    for file in ("roster.csv", "roster_grid.csv", "coverage.csv", "staffing.csv"):
+    for file in ("roster.csv", "roster_grid.csv", "coverage.csv", "staffing.csv", "report.html"):
         first = (tmp_path / "first" / file).read_bytes()
         assert first == (tmp_path / "second" / file).read_bytes(), file
     summaries = [

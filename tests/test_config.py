@@ -136,6 +136,15 @@ def test_shift_templates_replace_the_defaults(tmp_path: Path) -> None:
             "[solver]\ntime_limit_seconds = 0\n",
             "c.toml:2:1: [solver] time_limit_seconds must be > 0",
         ),
+        (
+            '[report]\n\ntimezone = "Asia/Jakata"\n',
+            "c.toml:3:1: [report] timezone must be an IANA time zone name like Asia/Jakarta or "
+            "Europe/London, not 'Asia/Jakata'",
+        ),
+        (
+            "[report]\ntimezone = 7\n",
+            "c.toml:2:1: timezone must be a string, not 7",
+        ),
     ],
 )
 def test_bad_rules_and_shifts_name_the_place(tmp_path: Path, text: str, message: str) -> None:
@@ -161,6 +170,13 @@ def test_presets_set_the_law_and_keys_beside_them_override(tmp_path: Path) -> No
         "07:00",
     )
     assert default.max_shift_hours == 12 and default.max_contract_hours == 58  # 8 + 4, 40 + 18
+
+
+def test_report_time_zone_defaults_to_jakarta_and_takes_any_iana_name(tmp_path: Path) -> None:
+    assert Config().report.timezone == "Asia/Jakarta"
+    path = tmp_path / "c.toml"
+    path.write_text('[report]\ntimezone = "Asia/Makassar"\n')
+    assert Config.from_file(path).report.timezone == "Asia/Makassar"
 
 
 @pytest.mark.parametrize(

@@ -229,6 +229,9 @@ def test_replan_command_writes_the_new_roster_and_changes(tmp_path: Path) -> Non
     assert sorted(changes[1:]) == ["A,2026-12-22,P,", "C,2026-12-22,,P"]
     facts = json.loads((out / "summary.json").read_text())
     assert facts["replan"]["changed_assignments"] == 2
+    report = (out / "report.html").read_text()
+    assert "absent A 2026-12-22 to 2026-12-22; 2 assignments changed" in report
+    assert (out / "roster.xlsx").read_bytes().startswith(b"PK")
     checked = runner.invoke(
         app,
         ["check", str(out / "roster.csv"), "--forecast", str(folder / "forecast.csv"),

@@ -124,6 +124,13 @@ def test_a_new_folder_is_written_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "plans").iterdir()) == ["2026-12-21"]
 
 
+def test_bytes_are_written_as_they_are_and_text_as_utf8(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    write_folder(folder, {"r.xlsx": b"PK\x03\x04\r\n\xff", "n.txt": "Hari Raya Natal \u2014 ok\n"})
+    assert (folder / "r.xlsx").read_bytes() == b"PK\x03\x04\r\n\xff"
+    assert (folder / "n.txt").read_bytes() == "Hari Raya Natal \u2014 ok\n".encode()
+
+
 def test_an_existing_folder_gets_new_files_and_keeps_others(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
