@@ -486,3 +486,20 @@ def size_team(
     if not final.found:
         final = best
     return replace(final, lower_bound_agents=bound, solve_seconds=time.monotonic() - began)
+
+
+# --------------------------------------------------------------------------- caller's model
+
+
+def solve_model(
+    m: RosterModel,
+    settings: SolverSettings,
+    *,
+    time_limit: float,
+    deterministic: bool = False,
+    hint: tuple[Key, ...] | None = None,
+    on_progress: ProgressCallback | None = None,
+    phase: str = "roster",
+) -> Solution:
+    """Solve a model the caller built and set the objective of (a benchmark instance)."""
+    return _run(m, settings, hint, time_limit, deterministic, on_progress, phase)
