@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint types bench fmt clean sample
+.PHONY: demo test check lint types bench bench-nrp fmt clean sample
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 	cat BENCHMARKS.md
+
+# The roster engine on the Curtois & Qu benchmark (../shared/data/curtois): writes
+# benchmarks/nrp_results.md. Up to 60 s per instance for 1-12, 600 s for 13-19, 120 s for
+# 20-24 (about 2 h 10 min); name instances to run a subset: make bench-nrp NRP="1 2 3".
+bench-nrp: $(STAMP)
+	$(BIN)/python benchmarks/nrp.py $(NRP)
 
 fmt: $(STAMP)
 	$(BIN)/ruff format callshift tests benchmarks

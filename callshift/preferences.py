@@ -73,6 +73,9 @@ class Preference:
     shift: str  # a shift code (e.g. "P", "D09"), a shift family code (e.g. "D"), or "OFF"
     weight: int = DEFAULT_WEIGHT  # 1..100, how much the agent cares
     line: int = field(default=0, compare=False)  # physical line in preferences.csv, for messages
+    # True: a wish *not* to work this shift (or family) that day; a day off or another shift
+    # grants it (benchmark instances have such requests; preferences.csv does not)
+    avoid: bool = False
 
     def __post_init__(self) -> None:
         if (self.day is None) == (self.weekday is None):

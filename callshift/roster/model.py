@@ -65,6 +65,7 @@ class RosterModel:
         self.shortfall_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
         self.surplus_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
         self.soft: dict[str, cp_model.LinearExpr] = {}  # rule_id → penalty in its units
+        self.cover_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])  # per-shift cover
 
     def shifts_of(self, a: int, d: int) -> list[cp_model.IntVar]:
         return [self.x[a, d, t] for t in range(len(self.problem.templates))]
@@ -101,9 +102,11 @@ def rest_conflicts(problem: RosterProblem) -> list[tuple[int, int, int]]:
 
 
 def add_min_rest(m: RosterModel) -> None:
-    """At least ``min_rest_hours`` between the end of a shift and the start of the next."""
+    """At least ``min_rest_hours`` between the end of a shift and the start of the next, and
+    no template the day after one that ``forbidden_successions`` says it may not follow."""
     p = m.problem
     pairs = rest_conflicts(p)
+    pairs += [(1, i, j) for i, j in sorted(p.forbidden_successions) if (1, i, j) not in pairs]
     rest = round(p.rules.min_rest_hours * 60)
     for a, agent in enumerate(p.agents):
         for d in range(p.days):
@@ -119,10 +122,11 @@ def add_min_rest(m: RosterModel) -> None:
 
 
 def add_max_consecutive_days(m: RosterModel) -> None:
-    """No more than ``max_consecutive_days`` working days in a row."""
+    """No more than ``max_consecutive_days`` working days in a row (the agent's own limit
+    where the problem sets one)."""
     p = m.problem
-    limit = p.rules.max_consecutive_days
     for a, agent in enumerate(p.agents):
+        limit = p.max_consecutive_days(agent)
         for first in range(0, p.days - limit):
             m.model.add(sum(m.works[a, d] for d in range(first, first + limit + 1)) <= limit)
         prior = p.prior_of(agent)  # windows of limit + 1 days that begin before the start
@@ -184,6 +188,119 @@ HARD_RULES: dict[str, Callable[[RosterModel], None]] = {
 }
 
 
+# --------------------------------------------------------------------------- agent limits
+#
+# Limits a contract sets per agent over the whole horizon (``RosterProblem.limits``). Each is
+# a no-op for agents without the limit; ``plan`` sets none and does not run them. Their
+# independent check is ``callshift.nrp.evaluate`` (``check_<rule_id>``), which reads the
+# benchmark instance itself.
+
+
+def add_max_shifts_per_type(m: RosterModel) -> None:
+    """At most ``max_shifts[code]`` shifts of each template over the horizon."""
+    p = m.problem
+    for a, agent in enumerate(p.agents):
+        limits = p.limits_of(agent)
+        for t, template in enumerate(p.templates):
+            most = limits.max_shifts.get(template.code)
+            if most is not None and most < p.days:
+                m.model.add(sum(m.x[a, d, t] for d in range(p.days)) <= most)
+
+
+def _minutes_worked(m: RosterModel, a: int) -> cp_model.LinearExpr:
+    p = m.problem
+    return cp_model.LinearExpr.weighted_sum(
+        [m.x[a, d, t] for d in range(p.days) for t in range(len(p.templates))],
+        [t.paid_minutes for _ in range(p.days) for t in p.templates],
+    )
+
+
+def add_max_total_minutes(m: RosterModel) -> None:
+    """Paid minutes over the horizon at most ``max_total_minutes``."""
+    for a, agent in enumerate(m.problem.agents):
+        most = m.problem.limits_of(agent).max_total_minutes
+        if most is not None:
+            m.model.add(_minutes_worked(m, a) <= most)
+
+
+def add_min_total_minutes(m: RosterModel) -> None:
+    """Paid minutes over the horizon at least ``min_total_minutes``."""
+    for a, agent in enumerate(m.problem.agents):
+        least = m.problem.limits_of(agent).min_total_minutes
+        if least is not None:
+            m.model.add(_minutes_worked(m, a) >= least)
+
+
+def run_starts(days: int, shortest: int) -> list[tuple[int, int]]:
+    """(day a run may start, a later day it must reach) for a minimum run length: a run
+    starting on day d ≥ 1 covers days d … d + shortest − 1, or as many as the horizon has.
+    Runs that start on the first day or reach the last may continue outside the horizon, so
+    they are free (see docs/nrp.md)."""
+    return [
+        (first, first + step)
+        for first in range(1, days)
+        for step in range(1, shortest)
+        if first + step < days
+    ]
+
+
+def add_min_consecutive_days(m: RosterModel) -> None:
+    """Runs of working days at least ``min_consecutive_days`` long, edges excepted: a run
+    that starts on day d (off on d − 1) works every day of its minimum length."""
+    p = m.problem
+    for a, agent in enumerate(p.agents):
+        shortest = p.limits_of(agent).min_consecutive_days or 0
+        for first, later in run_starts(p.days, shortest):
+            works = m.works
+            m.model.add(works[a, later] + works[a, first - 1] >= works[a, first])
+
+
+def add_min_consecutive_days_off(m: RosterModel) -> None:
+    """Runs of days off at least ``min_consecutive_days_off`` long, edges excepted."""
+    p = m.problem
+    for a, agent in enumerate(p.agents):
+        shortest = p.limits_of(agent).min_consecutive_days_off or 0
+        for first, later in run_starts(p.days, shortest):
+            works = m.works
+            m.model.add(works[a, later] + works[a, first - 1] <= 1 + works[a, first])
+
+
+def weekends(problem: RosterProblem) -> list[list[int]]:
+    """The days of each weekend (Saturday and the Sunday after it) inside the horizon."""
+    found: dict[int, list[int]] = {}
+    for d, day in enumerate(problem.dates):
+        if day.weekday() >= 5:
+            saturday = d - (day.weekday() - 5)
+            found.setdefault(saturday, []).append(d)
+    return list(found.values())
+
+
+def add_max_weekends(m: RosterModel) -> None:
+    """At most ``max_weekends`` weekends with a shift on Saturday or Sunday."""
+    p = m.problem
+    blocks = weekends(p)
+    for a, agent in enumerate(p.agents):
+        most = p.limits_of(agent).max_weekends
+        if most is None or most >= len(blocks):
+            continue
+        worked = []
+        for w, days in enumerate(blocks):
+            flag = m.model.new_bool_var(f"weekend_a{a}_w{w}")
+            m.model.add_max_equality(flag, [m.works[a, d] for d in days])
+            worked.append(flag)
+        m.model.add(sum(worked) <= most)
+
+
+LIMIT_RULES: dict[str, Callable[[RosterModel], None]] = {
+    "max_shifts_per_type": add_max_shifts_per_type,
+    "max_total_minutes": add_max_total_minutes,
+    "min_total_minutes": add_min_total_minutes,
+    "min_consecutive_days": add_min_consecutive_days,
+    "min_consecutive_days_off": add_min_consecutive_days_off,
+    "max_weekends": add_max_weekends,
+}
+
+
 # --------------------------------------------------------------------------- coverage
 
 
@@ -235,6 +352,20 @@ def add_coverage(m: RosterModel, weights: Weights) -> None:
         shortfall_terms.append(weights.tail * short)
     m.shortfall_cost = cp_model.LinearExpr.sum(shortfall_terms)
     m.surplus_cost = cp_model.LinearExpr.sum([weights.surplus * v for v in surplus_terms])
+
+
+def add_shift_cover(m: RosterModel) -> None:
+    """Soft cover per (day, template) where the problem asks for it: each agent short costs
+    ``under_weight``, each agent over ``over_weight``; the total is ``m.cover_cost``."""
+    agents = len(m.problem.agents)
+    terms = []
+    for (d, t), cover in sorted(m.problem.shift_cover.items()):
+        count = sum(m.x[a, d, t] for a in range(agents))
+        under = m.model.new_int_var(0, max(cover.required, 0), f"under_d{d}_t{t}")
+        over = m.model.new_int_var(0, agents, f"over_d{d}_t{t}")
+        m.model.add(count + under - over == cover.required)
+        terms += [cover.under_weight * under, cover.over_weight * over]
+    m.cover_cost = cp_model.LinearExpr.sum(terms)
 
 
 def build_model(problem: RosterProblem, weights: Weights | None = None) -> RosterModel:

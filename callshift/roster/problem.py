@@ -28,6 +28,32 @@ IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
+class AgentLimits:
+    """Per-agent limits over the whole horizon, for rosters whose contracts set them (the
+    Curtois & Qu benchmark). None or an empty mapping: no such limit. Blocks of working days
+    or days off that touch the first or last day are not held to the minimum lengths: they
+    continue from the previous period or into the next one (see docs/nrp.md)."""
+
+    max_shifts: Mapping[str, int] = field(default_factory=dict)  # template code → most shifts
+    max_total_minutes: int | None = None
+    min_total_minutes: int | None = None
+    max_consecutive_days: int | None = None  # overrides rules.max_consecutive_days
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
+    max_weekends: int | None = None  # weekends with a shift on Saturday or Sunday
+
+
+@dataclass(frozen=True)
+class ShiftCover:
+    """The agents wanted on one shift template on one day, and the cost per agent short
+    (``under_weight``) or over (``over_weight``)."""
+
+    required: int
+    under_weight: int
+    over_weight: int
+
+
+@dataclass(frozen=True)
 class PriorShift:
     """A shift of the previous period (``--previous``), placed on this period's timeline:
     ``day`` is negative (−1 = the day before the start), ``begin``/``end`` are minutes from
@@ -39,6 +65,9 @@ class PriorShift:
     end: int
     night: bool
     code: str = ""
+
+
+_NO_LIMITS = AgentLimits()
 
 
 @dataclass(frozen=True)
@@ -60,6 +89,12 @@ class RosterProblem:
     # the requirement of the next period's first intervals that this period's last night
     # shifts reach (zeros where the forecast ends): covered here, reported there
     tail: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # agent_id → horizon limits; agents absent here have none (plan sets none)
+    limits: Mapping[str, AgentLimits] = field(default_factory=dict)
+    # (day, template) → cover wanted per shift, beside the per-interval ``required``
+    shift_cover: Mapping[tuple[int, int], ShiftCover] = field(default_factory=dict)
+    # (first template, next template): the second may not start the day after the first
+    forbidden_successions: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def intervals(self) -> int:
@@ -80,6 +115,14 @@ class RosterProblem:
         return (
             agent.contract_hours if agent.contract_hours is not None else self.rules.contract_hours
         )
+
+    def limits_of(self, agent: Agent) -> AgentLimits:
+        return self.limits.get(agent.agent_id, _NO_LIMITS)
+
+    def max_consecutive_days(self, agent: Agent) -> int:
+        """The agent's own limit where the problem sets one, else the rules'."""
+        own = self.limits_of(agent).max_consecutive_days
+        return self.rules.max_consecutive_days if own is None else own
 
     def on_leave(self, agent: Agent, day: int, template: int) -> bool:
         """Does the shift overlap a calendar day the agent is on leave?"""

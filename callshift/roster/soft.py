@@ -31,6 +31,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from callshift.config import SoftSettings
+from callshift.preferences import Preference
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
 from callshift.shifts import MINUTES_PER_DAY
@@ -445,13 +446,21 @@ def measure_weekend_off(r: Roster) -> float:
 # --------------------------------------------------------------------------- preferences
 
 
+def _days_of(problem: RosterProblem, pref: Preference) -> list[int]:
+    """The horizon days a preference applies to."""
+    if pref.day is not None:
+        d = (pref.day - problem.start).days
+        return [d] if 0 <= d < problem.days else []
+    return [d for d, day in enumerate(problem.dates) if pref.applies_to(day)]
+
+
 def preference_days(problem: RosterProblem) -> list[tuple[int, int, int, frozenset[int] | None]]:
     """(agent, day, weight, templates that grant it; None = OFF) per preference and day."""
     index = {agent.agent_id: a for a, agent in enumerate(problem.agents)}
     wanted = []
     for pref in problem.preferences:
         a = index.get(pref.agent_id)
-        if a is None:
+        if a is None or pref.avoid:
             continue
         if pref.shift.upper() == "OFF":
             grants = None
@@ -459,10 +468,25 @@ def preference_days(problem: RosterProblem) -> list[tuple[int, int, int, frozens
             grants = frozenset(
                 t for t, tp in enumerate(problem.templates) if pref.shift in (tp.code, tp.family)
             )
-        for d, day in enumerate(problem.dates):
-            if pref.applies_to(day):
-                wanted.append((a, d, pref.weight, grants))
+        for d in _days_of(problem, pref):
+            wanted.append((a, d, pref.weight, grants))
     return wanted
+
+
+def avoid_days(problem: RosterProblem) -> list[tuple[int, int, int, frozenset[int]]]:
+    """(agent, day, weight, templates to avoid) per ``avoid`` preference and day."""
+    index = {agent.agent_id: a for a, agent in enumerate(problem.agents)}
+    unwanted = []
+    for pref in problem.preferences:
+        a = index.get(pref.agent_id)
+        if a is None or not pref.avoid:
+            continue
+        avoided = frozenset(
+            t for t, tp in enumerate(problem.templates) if pref.shift in (tp.code, tp.family)
+        )
+        for d in _days_of(problem, pref):
+            unwanted.append((a, d, pref.weight, avoided))
+    return unwanted
 
 
 def add_preferences(m: RosterModel) -> cp_model.LinearExpr:
@@ -473,6 +497,8 @@ def add_preferences(m: RosterModel) -> cp_model.LinearExpr:
         else:
             granted = cp_model.LinearExpr.sum([m.x[a, d, t] for t in grants])
             terms.append(weight - weight * granted)
+    for a, d, weight, avoided in avoid_days(m.problem):
+        terms.append(weight * cp_model.LinearExpr.sum([m.x[a, d, t] for t in avoided]))
     return cp_model.LinearExpr.sum(terms)
 
 
@@ -487,6 +513,8 @@ def preference_outcomes(r: Roster) -> list[tuple[int, bool]]:
         worked = r.days_of[a].get(d)
         granted = worked is None if grants is None else worked in grants
         outcomes.append((weight, granted))
+    for a, d, weight, avoided in avoid_days(r.problem):
+        outcomes.append((weight, r.days_of[a].get(d) not in avoided))
     return outcomes
 
 

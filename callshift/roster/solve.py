@@ -298,6 +298,30 @@ def _solve(
     if extend is not None:
         parts.append(extend(m))
     m.model.minimize(cp_model.LinearExpr.sum(parts))
+    lns = objective in ("burden", "all") and hint is not None and not deterministic
+    solution = _solve_built(
+        m, settings, hint, limit, deterministic, on_progress, phase, stop, entered, gap, lns
+    )
+    if not solution.found:
+        return solution
+    return replace(solution, burden_cost=_burden_cost(problem, solution.assignments, m))
+
+
+def _solve_built(
+    m: RosterModel,
+    settings: SolverSettings,
+    hint: tuple[Key, ...] | None,
+    limit: float,
+    deterministic: bool,
+    on_progress: ProgressCallback | None,
+    phase: str,
+    stop: StopSearch | None,
+    entered: float,
+    gap: float = 0.0,
+    lns: bool = False,
+) -> Solution:
+    """Solve a built model whose objective is set (``lns``: improve the hint by
+    neighbourhoods only). A wall-clock ``limit`` counts from ``entered``."""
     if hint is not None:
         chosen = set(hint)
         for key, var in m.x.items():
@@ -307,7 +331,7 @@ def _solve(
         limit -= time.monotonic() - entered
     solver = _solver(settings, max(limit, 0.01), deterministic)
     solver.parameters.relative_gap_limit = gap
-    if objective in ("burden", "all") and hint is not None and not deterministic:
+    if lns:
         solver.parameters.use_lns_only = True  # improve the coverage roster by neighbourhoods
     reporter = _Reporter(phase, on_progress or (lambda _: None), entered)
     if on_progress is not None:
@@ -317,7 +341,7 @@ def _solve(
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     chosen_keys = tuple(k for k, v in m.x.items() if found and solver.boolean_value(v))
     return Solution(
-        problem=problem,
+        problem=m.problem,
         assignments=chosen_keys,
         status=status,
         objective=solver.objective_value if found else None,
@@ -326,7 +350,6 @@ def _solve(
         shortfall_cost=solver.value(m.shortfall_cost) if found else math.inf,
         shortfall_intervals=sum(solver.value(s) for s in m.shortfall) if found else -1,
         deterministic_seconds=solver.deterministic_time,
-        burden_cost=_burden_cost(problem, chosen_keys, m) if found else 0,
     )
 
 
@@ -638,4 +661,24 @@ def size_team(
         lower_bound_agents=bound,
         solve_seconds=time.monotonic() - began,
         deterministic_seconds=total,
+    )
+
+
+# --------------------------------------------------------------------------- caller's model
+
+
+def solve_model(
+    m: RosterModel,
+    settings: SolverSettings,
+    *,
+    time_limit: float,
+    deterministic: bool = False,
+    hint: tuple[Key, ...] | None = None,
+    on_progress: ProgressCallback | None = None,
+    phase: str = "roster",
+    stop: StopSearch | None = None,
+) -> Solution:
+    """Solve a model the caller built and set the objective of (a benchmark instance)."""
+    return _solve_built(
+        m, settings, hint, time_limit, deterministic, on_progress, phase, stop, time.monotonic()
     )

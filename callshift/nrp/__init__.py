@@ -1,0 +1,1 @@
+"""Curtois & Qu staff scheduling benchmark: instance reader, compiler, evaluator."""

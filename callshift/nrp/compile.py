@@ -1,0 +1,170 @@
+"""A benchmark instance as a callshift roster problem, modelled by the shared rule functions.
+
+Nothing here is a second model: the instance becomes a `RosterProblem` (employees as agents,
+days off as leave, requests as preferences, cover per shift as `shift_cover`, contract limits
+as `AgentLimits`), and the model is a `RosterModel` with the rule functions `plan` uses
+(`add_one_shift_per_day`, `add_min_rest` with forbidden successions, `add_max_consecutive_days`
+with per-agent limits, `add_leave`), the agent-limit rules (`LIMIT_RULES`), per-shift cover
+(`add_shift_cover`) and the `preferences` soft rule. The objective is the benchmark's:
+cover cost plus the weights of requests not granted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from callshift.agents import Agent
+from callshift.config import RuleSettings, SoftSettings, SolverSettings
+from callshift.errors import InfeasibleError
+from callshift.nrp.instance import Instance
+from callshift.preferences import Preference
+from callshift.roster.model import (
+    HARD_RULES,
+    LIMIT_RULES,
+    RosterModel,
+    add_shift_cover,
+)
+from callshift.roster.problem import AgentLimits, RosterProblem, ShiftCover
+from callshift.roster.soft import add_preferences
+from callshift.roster.solve import ProgressCallback, Solution, solve_model
+from callshift.shifts import ShiftTemplate
+
+MONDAY = date(2024, 1, 1)  # every instance starts on a Monday; which one does not matter
+
+# plan's rules that the benchmark has too (generalised where it needed), then its own
+SHARED_RULES = ("one_shift_per_day", "min_rest", "max_consecutive_days", "leave")
+NRP_RULES: dict[str, Callable[[RosterModel], None]] = {
+    **{rule_id: HARD_RULES[rule_id] for rule_id in SHARED_RULES},
+    **LIMIT_RULES,
+}
+
+
+def compile_problem(instance: Instance) -> RosterProblem:
+    """The instance as a roster problem (no per-interval requirement: cover is per shift)."""
+    templates = tuple(
+        ShiftTemplate(
+            code=s.code,
+            name=s.code,
+            start_minute=0,  # the format gives no times: forbidden successions say it all
+            length_minutes=s.length_minutes,
+            break_minutes=0,
+            night=False,
+            family=s.code,
+        )
+        for s in instance.shifts
+    )
+    index = {s.code: t for t, s in enumerate(instance.shifts)}
+    day = [MONDAY + timedelta(days=d) for d in range(instance.horizon)]
+    preferences = tuple(
+        Preference(r.employee, day[r.day], None, r.shift, r.weight, avoid=avoid)
+        for requests, avoid in ((instance.on_requests, False), (instance.off_requests, True))
+        for r in requests
+    )
+    return RosterProblem(
+        start=MONDAY,
+        days=instance.horizon,
+        interval_minutes=60,
+        required=np.zeros(0, dtype=np.int64),
+        templates=templates,
+        agents=tuple(Agent(s.employee) for s in instance.staff),
+        leave={e: frozenset(day[d] for d in days) for e, days in instance.days_off.items()},
+        rules=RuleSettings(max_shifts_per_day=1, min_rest_hours=0.0),
+        soft=SoftSettings(),
+        preferences=preferences,
+        limits={
+            s.employee: AgentLimits(
+                max_shifts=dict(s.max_shifts),
+                max_total_minutes=s.max_total_minutes,
+                min_total_minutes=s.min_total_minutes,
+                max_consecutive_days=s.max_consecutive_shifts,
+                min_consecutive_days=s.min_consecutive_shifts,
+                min_consecutive_days_off=s.min_consecutive_days_off,
+                max_weekends=s.max_weekends,
+            )
+            for s in instance.staff
+        },
+        shift_cover={
+            (c.day, index[c.shift]): ShiftCover(c.required, c.under_weight, c.over_weight)
+            for c in instance.cover
+        },
+        forbidden_successions=frozenset(
+            (index[s.code], index[after]) for s in instance.shifts for after in s.not_followed_by
+        ),
+    )
+
+
+def build_nrp_model(problem: RosterProblem, rules: tuple[str, ...] | None = None) -> RosterModel:
+    """The shared rules (``rules``: only these, for tests), per-shift cover and requests;
+    the objective is the benchmark's."""
+    m = RosterModel(problem)
+    for rule_id in NRP_RULES if rules is None else rules:
+        NRP_RULES[rule_id](m)
+    # one shift a day: "works" is the sum of the day's shifts, a tighter link for the search
+    for (a, d), works in m.works.items():
+        m.model.add(works == sum(m.shifts_of(a, d)))
+    add_shift_cover(m)
+    m.soft = {"preferences": add_preferences(m)}
+    m.model.minimize(m.cover_cost + m.soft["preferences"])
+    return m
+
+
+@dataclass(frozen=True)
+class NrpResult:
+    instance: Instance
+    solution: Solution
+    rows: tuple[tuple[str, int, str], ...]  # (employee, day, shift) in file order
+
+    @property
+    def objective(self) -> int:
+        assert self.solution.objective is not None
+        return round(self.solution.objective)
+
+    @property
+    def best_bound(self) -> int | None:
+        bound = self.solution.best_bound
+        return None if bound is None else int(np.ceil(bound - 1e-6))
+
+
+def solve_instance(
+    instance: Instance,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    workers: int = 0,
+    deterministic: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> NrpResult:
+    """Solve an instance; raises `InfeasibleError` when no roster is found."""
+    problem = compile_problem(instance)
+    m = build_nrp_model(problem)
+    settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
+    solution = solve_model(
+        m,
+        settings,
+        time_limit=time_limit,
+        deterministic=deterministic,
+        on_progress=on_progress,
+        phase=instance.name,
+    )
+    if not solution.found:
+        if solution.status == "INFEASIBLE":
+            raise InfeasibleError(f"{instance.name}: no roster satisfies the hard constraints")
+        raise InfeasibleError(
+            f"{instance.name}: no roster found in {time_limit:g} s ({solution.status}); "
+            "give it more --time-limit"
+        )
+    return NrpResult(instance, solution, solution_rows(problem, solution.assignments))
+
+
+def solution_rows(
+    problem: RosterProblem, assignments: tuple[tuple[int, int, int], ...]
+) -> tuple[tuple[str, int, str], ...]:
+    """(employee, day, shift) rows sorted by employee (instance order), then day."""
+    return tuple(
+        (problem.agents[a].agent_id, d, problem.templates[t].code)
+        for a, d, t in sorted(assignments)
+    )

@@ -1,0 +1,341 @@
+"""The Curtois & Qu benchmark: reader, compiled rules, independent evaluator, CLI.
+
+Every rule of the compiled model is tested alone (a model with only that rule), and every
+roster the solver finds here is re-scored by the evaluator, which must agree.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from ortools.sat.python import cp_model
+from typer.testing import CliRunner
+
+from callshift.cli import app
+from callshift.nrp import evaluate as evaluator
+from callshift.nrp.compile import NRP_RULES, build_nrp_model, compile_problem, solve_instance
+from callshift.nrp.evaluate import evaluate, read_solution
+from callshift.nrp.instance import Instance, Shift, Staff, read_instance
+from callshift.roster.model import LIMIT_RULES
+from tests.helpers import assert_every_bad_file_tested, expected_text
+
+runner = CliRunner()
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "nrp_tiny.txt"
+CURTOIS = Path(__file__).resolve().parents[2] / "shared" / "data" / "curtois"
+
+
+# --------------------------------------------------------------------------- reader
+
+
+def test_reader_reads_the_tiny_instance() -> None:
+    inst = read_instance(TINY)
+    assert inst.name == "nrp_tiny" and inst.horizon == 7
+    assert inst.shifts == (Shift("E", 480, ()), Shift("L", 600, ("E",)))
+    assert inst.staff[0] == Staff("A", {"E": 7, "L": 7}, 3000, 960, 4, 2, 2, 1)
+    assert [s.employee for s in inst.staff] == ["A", "B", "C"]
+    assert inst.days_off == {"A": frozenset({3})}
+    assert [(r.employee, r.day, r.shift, r.weight) for r in inst.on_requests] == [
+        ("A", 0, "E", 2),
+        ("B", 6, "L", 1),
+    ]
+    assert [(r.employee, r.day, r.shift, r.weight) for r in inst.off_requests] == [("C", 5, "L", 3)]
+    assert len(inst.cover) == 14
+    assert (inst.cover[-1].day, inst.cover[-1].shift, inst.cover[-1].required) == (6, "L", 2)
+
+
+def test_reader_takes_crlf_line_ends(tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(TINY.read_bytes().replace(b"\n", b"\r\n"))
+    assert replace(read_instance(crlf), name="nrp_tiny") == read_instance(TINY)
+
+
+BAD_FILES = [
+    ("nrp_unknown_section.txt", 30, 1, "unknown section 'SECTION_COVERS'"),
+    ("nrp_data_before_section.txt", 1, 1, "data before the first SECTION_ line"),
+    ("nrp_bad_horizon.txt", 4, 1, "the horizon must be a whole number, not 'one week'"),
+    ("nrp_bad_shift_length.txt", 8, 3, "the shift length in minutes must be a whole number"),
+    ("nrp_unknown_successor.txt", 9, 7, "unknown shift 'X'"),
+    ("nrp_staff_short_row.txt", 14, 23, "SECTION_STAFF rows have 8 fields"),
+    ("nrp_bad_max_shifts.txt", 14, 7, "MaxShifts items are ShiftID=count, not 'L2'"),
+    ("nrp_unknown_employee.txt", 24, 1, "unknown employee 'Z'"),
+    ("nrp_day_outside_horizon.txt", 28, 3, "day 7 is outside the horizon"),
+    ("nrp_duplicate_cover.txt", 46, 1, "a second cover row for L on day 6"),
+    ("nrp_no_staff.txt", None, None, "no SECTION_STAFF"),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "column", "message"), BAD_FILES)
+def test_bad_instance_exits_2_naming_the_place(
+    tmp_path: Path, name: str, line: int | None, column: int | None, message: str
+) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["nrp", str(DATA / name), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: " + expected_text(DATA / name, line, column, message))
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_every_bad_instance_file_is_tested() -> None:
+    assert_every_bad_file_tested(
+        DATA,
+        ("nrp_",),
+        {"nrp_tiny.txt", "nrp_tiny_solution.csv", "nrp_instance1_607.csv"},
+        [b[0] for b in BAD_FILES],
+    )
+
+
+# --------------------------------------------------------------------------- evaluator
+
+
+def test_evaluator_scores_a_hand_made_solution() -> None:
+    inst = read_instance(TINY)
+    scored = evaluate(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    # B's wish for L on day 6 (1), C works L on day 5 against a wish (3), day 2 has one E too
+    # many (1), day 6 one L short (100)
+    assert (scored.on_requests, scored.off_requests, scored.over, scored.under) == (1, 3, 1, 100)
+    assert scored.objective == 105
+    assert scored.feasible
+
+
+def test_evaluator_names_each_broken_rule() -> None:
+    inst = read_instance(TINY)
+    rows = read_solution(DATA / "nrp_tiny_solution.csv", inst)
+    broken = (*rows, ("A", 3, "E"), ("B", 6, "E"), ("B", 6, "L"), ("B", 5, "L"))
+    found = {(v.rule_id, v.employee) for v in evaluate(inst, broken).violations}
+    assert ("leave", "A") in found
+    assert ("one_shift_per_day", "B") in found
+    assert ("min_rest", "B") in found  # L on day 5, E on day 6
+    assert ("max_consecutive_days", "A") not in found  # 0-3 is four, at most 4
+
+
+def test_evaluator_shares_no_code_with_the_solver() -> None:
+    solver_side = (
+        "callshift.shifts",
+        "callshift.roster",
+        "callshift.nrp.compile",
+        "ortools",
+    )
+    code = (
+        "import sys, callshift.nrp.evaluate; "
+        f"print(sorted(m for m in sys.modules if m.startswith({solver_side!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_stored_instance1_solution_scores_the_optimum_607() -> None:
+    """Instance1's proven optimum is 607 (best_known.csv); the stored roster was found by
+    `callshift nrp` and reaches it under the boundary reading of docs/nrp.md."""
+    inst = read_instance(CURTOIS / "Instance1.txt")
+    scored = evaluate(inst, read_solution(DATA / "nrp_instance1_607.csv", inst))
+    assert scored.feasible, scored.violations
+    assert scored.objective == 607
+
+
+# --------------------------------------------------------------------------- one per rule
+
+
+def tiny(**staff: object) -> Instance:
+    """One employee, two shifts (L may not be followed by E), 14 days, no limits unless
+    ``staff`` sets them."""
+    worker = Staff("A", {"E": 14, "L": 14}, 100_000, 0, 14, 1, 1, 2)
+    return Instance(
+        name="t",
+        horizon=14,
+        shifts=(Shift("E", 480, ()), Shift("L", 600, ("E",))),
+        staff=(replace(worker, **staff),),  # type: ignore[arg-type]
+    )
+
+
+def feasible(
+    inst: Instance,
+    rule: str,
+    on: list[tuple[int, str]],
+    off: list[int] = (),  # type: ignore[assignment]
+) -> bool:
+    """Can A work ``on`` (day, code) and be off on ``off`` under ``rule`` alone? A roster
+    the solver finds passes the evaluator's check of the same rule."""
+    p = compile_problem(inst)
+    m = build_nrp_model(p, rules=(rule,))
+    codes = {t.code: i for i, t in enumerate(p.templates)}
+    for d, code in on:
+        m.model.add(m.x[0, d, codes[code]] == 1)
+    for d in off:
+        m.model.add(m.works[0, d] == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 1
+    solver.parameters.max_deterministic_time = 5
+    status = solver.solve(m.model)
+    assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    if status == cp_model.INFEASIBLE:
+        return False
+    rows = tuple(
+        ("A", d, p.templates[t].code) for (a, d, t), v in m.x.items() if solver.boolean_value(v)
+    )
+    assert evaluate(inst, rows, only={rule}).violations == ()
+    return True
+
+
+def days(first: int, last: int, code: str = "E") -> list[tuple[int, str]]:
+    return [(d, code) for d in range(first, last + 1)]
+
+
+def test_one_shift_per_day_rejects_two_shifts() -> None:
+    assert not feasible(tiny(), "one_shift_per_day", [(0, "E"), (0, "L")])
+    assert feasible(tiny(), "one_shift_per_day", [(0, "E"), (1, "L")])
+
+
+def test_min_rest_takes_forbidden_successions() -> None:
+    assert not feasible(tiny(), "min_rest", [(0, "L"), (1, "E")])
+    assert feasible(tiny(), "min_rest", [(0, "E"), (1, "L"), (2, "L")])
+
+
+def test_max_consecutive_days_per_employee() -> None:
+    inst = tiny(max_consecutive_shifts=3)
+    assert not feasible(inst, "max_consecutive_days", days(2, 5))
+    assert feasible(inst, "max_consecutive_days", days(2, 4) + days(6, 8))
+
+
+def test_leave_is_the_days_off() -> None:
+    inst = replace(tiny(), days_off={"A": frozenset({4})})
+    assert not feasible(inst, "leave", [(4, "L")])
+    assert feasible(inst, "leave", [(3, "L"), (5, "E")])
+
+
+def test_max_shifts_per_type_counts_each_code() -> None:
+    inst = tiny(max_shifts={"E": 14, "L": 2})
+    assert not feasible(inst, "max_shifts_per_type", [(0, "L"), (3, "L"), (6, "L")])
+    assert feasible(inst, "max_shifts_per_type", [(0, "L"), (3, "L"), *days(4, 10)])
+
+
+def test_max_total_minutes_over_the_horizon() -> None:
+    inst = tiny(max_total_minutes=2000)  # four E (1920) but not three E and one L (2040)
+    assert feasible(inst, "max_total_minutes", days(0, 3))
+    assert not feasible(inst, "max_total_minutes", [*days(0, 2), (5, "L")])
+
+
+def test_min_total_minutes_over_the_horizon() -> None:
+    inst = tiny(min_total_minutes=1300)  # more than two L (1200), less than three E (1440)
+    assert not feasible(inst, "min_total_minutes", [], off=[*range(2, 14)])
+    assert feasible(inst, "min_total_minutes", [], off=[*range(3, 14)])
+
+
+def test_min_consecutive_days_inside_the_horizon() -> None:
+    inst = tiny(min_consecutive_shifts=3)
+    assert not feasible(inst, "min_consecutive_days", days(5, 6), off=[4, 7])
+    assert feasible(inst, "min_consecutive_days", days(5, 7), off=[4, 8])
+
+
+def test_min_consecutive_days_free_at_the_edges() -> None:
+    inst = tiny(min_consecutive_shifts=3)
+    assert feasible(inst, "min_consecutive_days", [(0, "E")], off=[1])  # may go on before
+    assert feasible(inst, "min_consecutive_days", [(13, "E")], off=[12])  # and after
+
+
+def test_min_consecutive_days_off_inside_the_horizon() -> None:
+    inst = tiny(min_consecutive_days_off=2)
+    assert not feasible(inst, "min_consecutive_days_off", [(3, "E"), (5, "E")], off=[4])
+    assert feasible(inst, "min_consecutive_days_off", [(3, "E"), (6, "E")], off=[4, 5])
+    assert feasible(inst, "min_consecutive_days_off", [(1, "E"), (12, "E")], off=[0, 13])
+
+
+def test_max_weekends_counts_saturday_or_sunday() -> None:
+    inst = tiny(max_weekends=1)
+    assert not feasible(inst, "max_weekends", [(5, "E"), (13, "E")])  # Sat 1, Sun 2
+    assert feasible(inst, "max_weekends", [(5, "E"), (6, "E")], off=[12, 13])
+
+
+@pytest.mark.parametrize("rule", ["min_consecutive_days", "min_consecutive_days_off"])
+@pytest.mark.parametrize("shortest", [2, 3])
+def test_min_runs_model_and_evaluator_agree_on_every_pattern(rule: str, shortest: int) -> None:
+    """All 2^7 work patterns of a 7-day horizon: the model admits exactly those the
+    evaluator accepts (the off-by-one insurance)."""
+    key = "min_consecutive_shifts" if rule == "min_consecutive_days" else rule
+    inst = replace(tiny(**{key: shortest}), horizon=7)
+    p = compile_problem(inst)
+    m = build_nrp_model(p, rules=(rule,))
+    admitted = set()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.enumerate_all_solutions = True
+    m.model.clear_objective()
+
+    class Collect(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            admitted.add(tuple(self.boolean_value(m.works[0, d]) for d in range(7)))
+
+    for (_, _d, t), var in m.x.items():  # E only, so one pattern is one solution
+        if t == 1:
+            m.model.add(var == 0)
+    solver.solve(m.model, Collect())
+    accepted = {
+        pattern
+        for pattern in itertools.product([False, True], repeat=7)
+        if not evaluate(
+            inst, tuple(("A", d, "E") for d in range(7) if pattern[d]), only={rule}
+        ).violations
+    }
+    assert admitted == accepted
+
+
+def test_every_rule_has_a_check_and_a_test() -> None:
+    assert set(NRP_RULES) == set(evaluator.HARD_RULES)
+    assert set(LIMIT_RULES) <= set(NRP_RULES)
+    here = inspect.getsource(sys.modules[__name__])
+    for rule_id in NRP_RULES:
+        assert f"def test_{rule_id}" in here, f"no test for {rule_id}"
+        assert evaluator.HARD_RULES[rule_id].__name__ == f"check_{rule_id}"
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def test_tiny_instance_solves_to_its_optimum_and_the_evaluator_agrees() -> None:
+    inst = read_instance(TINY)
+    result = solve_instance(inst, time_limit=5, workers=1, seed=1, deterministic=True)
+    scored = evaluate(inst, result.rows)
+    assert scored.feasible
+    assert scored.objective == result.objective == 0
+    assert result.solution.status == "OPTIMAL"
+
+
+def test_cli_writes_the_solution_and_prints_the_objective(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["nrp", str(TINY), "--out", str(out), "--time-limit", "5", "--workers", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "nrp_tiny: objective 0" in result.output
+    inst = read_instance(TINY)
+    rows = read_solution(out / "solution.csv", inst)
+    assert (out / "solution.csv").read_text().startswith("employee,day,shift\n")
+    assert evaluate(inst, rows).objective == 0 and evaluate(inst, rows).feasible
+
+
+def test_cli_evaluate_scores_a_solution(tmp_path: Path) -> None:
+    solution = DATA / "nrp_tiny_solution.csv"
+    result = runner.invoke(app, ["nrp", str(TINY), "--evaluate", str(solution)])
+    assert result.exit_code == 0
+    assert "objective 105" in result.output
+    broken = tmp_path / "broken.csv"
+    broken.write_text(solution.read_text() + "A,3,E\n")
+    result = runner.invoke(app, ["nrp", str(TINY), "--evaluate", str(broken)])
+    assert result.exit_code == 1
+    assert "leave: A day 3: works on a day off" in result.output
+
+
+def test_cli_bad_solution_exits_2_naming_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("employee,day,shift\nA,0,E\nA,9,E\n")
+    result = runner.invoke(app, ["nrp", str(TINY), "--evaluate", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {bad}:3:2: day must be 0 to 6, not '9'")
