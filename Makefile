@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check callshift tests benchmarks
-	$(BIN)/ruff format --check callshift tests benchmarks
+	$(BIN)/ruff check callshift tests bench
+	$(BIN)/ruff format --check callshift tests bench
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -34,18 +34,18 @@ check: lint types test
 # Installs the tools we compare against (pyworkforce), then rewrites BENCHMARKS.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/run.py > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+	$(BIN)/python bench/run.py > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 	cat BENCHMARKS.md
 
 # The roster engine on the Curtois & Qu benchmark (../shared/data/curtois): writes
-# benchmarks/nrp_results.md. Up to 60 s per instance for 1-12, 600 s for 13-19, 120 s for
+# bench/nrp_results.md. Up to 60 s per instance for 1-12, 600 s for 13-19, 120 s for
 # 20-24 (about 2 h 10 min); name instances to run a subset: make bench-nrp NRP="1 2 3".
 bench-nrp: $(STAMP)
-	$(BIN)/python benchmarks/nrp.py $(NRP)
+	$(BIN)/python bench/nrp.py $(NRP)
 
 fmt: $(STAMP)
-	$(BIN)/ruff format callshift tests benchmarks
-	$(BIN)/ruff check --fix callshift tests benchmarks
+	$(BIN)/ruff format callshift tests bench
+	$(BIN)/ruff check --fix callshift tests bench
 
 # Regenerate data/*.csv from callshift.sample (a test checks they agree).
 sample: $(STAMP)

@@ -1,5 +1,5 @@
 """The roster engine on the Curtois & Qu benchmark: `make bench-nrp` writes
-benchmarks/nrp_results.md (a section to paste into BENCHMARKS.md).
+bench/nrp_results.md (a section to paste into BENCHMARKS.md).
 
 Protocol: instances from ../shared/data/curtois, best-known values from its best_known.csv;
 one solve per instance with a fixed seed and a wall-clock limit per group (1–12, 13–19,
@@ -29,7 +29,7 @@ from callshift.roster.solve import Progress
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "curtois"
-OUT = ROOT / "benchmarks" / "nrp_results.md"
+OUT = ROOT / "bench" / "nrp_results.md"
 
 
 def group_limit(number: int, args: argparse.Namespace) -> float:
@@ -84,7 +84,7 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
     lines = [
         "## Curtois & Qu staff scheduling benchmark",
         "",
-        "`make bench-nrp` (benchmarks/nrp.py). Each instance is solved once by `callshift nrp`'s",
+        "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
         f"engine: CP-SAT {ortools.__version__}, {args.workers} workers, seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}, shared with other jobs), time limit "
         f"{args.small:g} s for 1–12, {args.medium:g} s for 13–19, {args.large:g} s for "

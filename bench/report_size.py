@@ -6,7 +6,7 @@ day under the hard rules), passed through the independent check like a solved on
 writers' cost depends on the team and the horizon, not on how good the roster is, and a
 CP-SAT solve of this size takes many minutes.
 
-    python benchmarks/report_size.py            # 76x7, 300x28, 1000x28
+    python bench/report_size.py            # 76x7, 300x28, 1000x28
 """
 
 from __future__ import annotations

@@ -474,9 +474,9 @@ def main() -> None:
     header = [
         "# Benchmarks",
         "",
-        "Made by `make bench` (`benchmarks/run.py`); do not edit by hand. Each section says",
-        "when it was last run; `make bench` runs them all, `benchmarks/run.py --only NAME`",
-        "one of them, keeping the others' last results (benchmarks/results/).",
+        "Made by `make bench` (`bench/run.py`); do not edit by hand. Each section says",
+        "when it was last run; `make bench` runs them all, `bench/run.py --only NAME`",
+        "one of them, keeping the others' last results (bench/results/).",
         "",
         f"- machine: {machine()}",
         f"- Python {sys.version.split()[0]}; {versions()}",

@@ -1,6 +1,6 @@
 """Roster engine at scale: 20 to 1,000 named agents, 7 to 28 days, 15-minute intervals.
 
-Each case runs in its own process (``python benchmarks/scale_roster.py case ...``) so that
+Each case runs in its own process (``python bench/scale_roster.py case ...``) so that
 its peak memory is its own; the parent collects one JSON line per case.
 
 The scenario: the sample 24/7 profile scaled until covering it takes 85% of the shifts
