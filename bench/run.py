@@ -476,7 +476,8 @@ def main() -> None:
         "",
         "Made by `make bench` (`bench/run.py`); do not edit by hand. Each section says",
         "when it was last run; `make bench` runs them all, `bench/run.py --only NAME`",
-        "one of them, keeping the others' last results (bench/results/).",
+        "one of them, keeping the others' last results (bench/results/). The Curtois & Qu",
+        "section comes from `make bench-nrp` (bench/nrp_results.md), which takes hours.",
         "",
         f"- machine: {machine()}",
         f"- Python {sys.version.split()[0]}; {versions()}",
@@ -487,6 +488,9 @@ def main() -> None:
         cached = RESULTS / f"{name}.md"
         if cached.exists():
             parts.append(cached.read_text().splitlines())
+    nrp = Path(__file__).resolve().parent / "nrp_results.md"  # `make bench-nrp` (~2 h)
+    if nrp.exists():
+        parts.append(["", *nrp.read_text().splitlines()])
     print("\n".join(line for part in parts for line in part))
 
 

@@ -20,10 +20,11 @@ from callshift.roster.problem import RosterProblem
 Key = tuple[int, int, int]
 
 
-def shift_counts(problem: RosterProblem, time_limit: float = 10.0) -> dict[tuple[int, int], int]:
-    """Shifts per (day, template) covering every reachable interval's remaining need with
-    the least surplus, then the fewest shifts; one worker and a deterministic limit, so the
-    same problem always gets the same counts."""
+def covering_model(
+    problem: RosterProblem,
+) -> tuple[cp_model.CpModel, dict[tuple[int, int], cp_model.IntVar]]:
+    """Shift counts per (day, template), each reachable interval's remaining need met;
+    no objective yet. Shared by the warm start and the covering lower bound."""
     model = cp_model.CpModel()
     need = problem.need()
     top = int(need.max(initial=0))
@@ -32,17 +33,34 @@ def shift_counts(problem: RosterProblem, time_limit: float = 10.0) -> dict[tuple
         for d in range(problem.days)
         for t in range(len(problem.templates))
     }
-    covering: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(problem.intervals)]
+    covering: list[list[cp_model.IntVar]] = [[] for _ in range(problem.intervals)]
     for (d, t), var in counts.items():
         for i in problem.covered(d, t):
-            covering[i].append((t, var))
-    surplus = []
+            covering[i].append(var)
     for i, shifts in enumerate(covering):
         if shifts and need[i] > 0:
-            total = sum(var for _, var in shifts)
-            model.add(total >= int(need[i]))
-            surplus.append(total - int(need[i]))
-    model.minimize(cp_model.LinearExpr.sum(surplus) * 1000 + sum(counts.values()))
+            model.add(sum(shifts) >= int(need[i]))
+    return model, counts
+
+
+def covered_surplus(
+    problem: RosterProblem, counts: dict[tuple[int, int], cp_model.IntVar]
+) -> cp_model.LinearExpr:
+    """Agent-intervals the counted shifts give beyond the reachable need."""
+    needed = int(problem.need()[problem.reachable()].sum())
+    keys = list(counts)
+    given = cp_model.LinearExpr.weighted_sum(
+        [counts[k] for k in keys], [len(problem.covered(d, t)) for d, t in keys]
+    )
+    return given - needed
+
+
+def shift_counts(problem: RosterProblem, time_limit: float = 10.0) -> dict[tuple[int, int], int]:
+    """Shifts per (day, template) covering every reachable interval's remaining need with
+    the least surplus, then the fewest shifts; one worker and a deterministic limit, so the
+    same problem always gets the same counts."""
+    model, counts = covering_model(problem)
+    model.minimize(covered_surplus(problem, counts) * 1000 + sum(counts.values()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0

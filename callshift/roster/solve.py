@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 
 from callshift.agents import generic_agents
 from callshift.config import SolverSettings
-from callshift.roster.construct import warm_start
+from callshift.roster.construct import covered_surplus, covering_model, warm_start
 from callshift.roster.model import (
     Key,
     RosterModel,
@@ -326,7 +326,7 @@ def _solve_built(
         chosen = set(hint)
         for key, var in m.x.items():
             m.model.add_hint(var, key in chosen)
-        _complete_hint(m.model, limit * 0.2)
+        _complete_hint(m.model, max(limit * 0.2, 10.0))  # an upper bound: it is quick
     if not deterministic:
         limit -= time.monotonic() - entered
     solver = _solver(settings, max(limit, 0.01), deterministic)
@@ -519,26 +519,11 @@ def covering_bound(
     of template shifts needs to cover every reachable interval's requirement, ignoring who
     works them. Returns the value and whether it is proven optimal (else the solver's
     lower bound). ``deterministic``: one worker and a deterministic limit."""
-    model = cp_model.CpModel()
-    need = problem.need()
-    top = int(need.max(initial=0))
-    counts = {
-        (d, t): model.new_int_var(0, top, f"y{d}_{t}")
-        for d in range(problem.days)
-        for t in range(len(problem.templates))
-    }
-    covering: list[list[cp_model.IntVar]] = [[] for _ in range(problem.intervals)]
-    for (d, t), var in counts.items():
-        for i in problem.covered(d, t):
-            covering[i].append(var)
-    for i, vars_ in enumerate(covering):
-        if vars_ and need[i] > 0:
-            model.add(sum(vars_) >= int(need[i]))
+    model, counts = covering_model(problem)
     if minimise == "shifts":
         model.minimize(sum(counts.values()))
     elif minimise == "surplus":
-        needed = int(need[problem.reachable()].sum())
-        model.minimize(sum(len(problem.covered(d, t)) * v for (d, t), v in counts.items()) - needed)
+        model.minimize(covered_surplus(problem, counts))
     else:
         model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
     solver = _solver(
@@ -654,8 +639,8 @@ def size_team(
         stop=stop,
     )
     total = used + final.deterministic_seconds
-    if not final.found:
-        final = best
+    if not final.found or final.shortfall_intervals > best.shortfall_intervals:
+        final = best  # never give back less coverage than the sizing proved possible
     return replace(
         final,
         lower_bound_agents=bound,
