@@ -22,6 +22,7 @@ from callshift.config import RuleSettings, SoftSettings, SolverSettings
 from callshift.errors import InfeasibleError
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
+from callshift.roster.construct import cover_roster
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -136,9 +137,11 @@ def solve_instance(
     seed: int = 0,
     workers: int = 0,
     deterministic: bool = False,
+    hint: bool = True,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
-    """Solve an instance; raises `InfeasibleError` when no roster is found."""
+    """Solve an instance, from the greedy roster of `cover_roster` (``hint``); raises
+    `InfeasibleError` when no roster is found."""
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
@@ -146,6 +149,7 @@ def solve_instance(
         m,
         settings,
         time_limit=time_limit,
+        hint=cover_roster(problem) if hint else None,
         deterministic=deterministic,
         on_progress=on_progress,
         phase=instance.name,
