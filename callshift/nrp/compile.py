@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from callshift.agents import Agent
 from callshift.config import RuleSettings, SoftSettings, SolverSettings
@@ -106,7 +107,7 @@ def build_nrp_model(problem: RosterProblem, rules: tuple[str, ...] | None = None
         NRP_RULES[rule_id](m)
     # one shift a day: "works" is the sum of the day's shifts, a tighter link for the search
     for (a, d), works in m.works.items():
-        m.model.add(works == sum(m.shifts_of(a, d)))
+        m.model.add(works == cp_model.LinearExpr.sum(m.shifts_of(a, d)))
     add_shift_cover(m)
     m.soft = {"preferences": add_preferences(m)}
     m.model.minimize(m.cover_cost + m.soft["preferences"])
