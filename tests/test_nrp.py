@@ -364,8 +364,8 @@ def test_greedy_roster_of_the_tiny_instance_breaks_no_rule() -> None:
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
-@pytest.mark.parametrize("number", range(1, 13))
-def test_greedy_roster_of_instances_1_to_12_breaks_no_rule(number: int) -> None:
+@pytest.mark.parametrize("number", range(1, 20))
+def test_greedy_roster_of_instances_1_to_19_breaks_no_rule(number: int) -> None:
     """The hint is a whole first solution only if it keeps every hard rule: the minimum
     minutes and runs are what a day-by-day greedy gets wrong (the row programme mends)."""
     inst = read_instance(CURTOIS / f"Instance{number}.txt")

@@ -139,6 +139,7 @@ def solve_instance(
     workers: int = 0,
     deterministic: bool = False,
     hint: bool = True,
+    lns: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
     """Solve an instance, from the greedy roster of `cover_roster` (``hint``); raises
@@ -151,6 +152,7 @@ def solve_instance(
         settings,
         time_limit=time_limit,
         hint=cover_roster(problem) if hint else None,
+        lns=lns and hint,
         deterministic=deterministic,
         on_progress=on_progress,
         phase=instance.name,

@@ -548,8 +548,26 @@ def _best_row(
             if key[0] in working:
                 days_worked.append(d)
             key = back[d][key]
-        row = _templates_for(p, sorted(days_worked), allowed, after, worth)
-        if row is None or not _within_counts(c, row, allowed, after, value):
+        row = None
+        penalty = [0.0] * len(p.templates)  # raised on types the row works too often
+        for _ in range(6):
+            priced = [
+                [w - penalty[t] for t, w in zip(allowed[d], worth[d], strict=True)]
+                for d in range(p.days)
+            ]
+            row = _templates_for(p, sorted(days_worked), allowed, after, priced)
+            if row is None:
+                break
+            counts = [0] * len(p.templates)
+            for t in row.values():
+                counts[t] += 1
+            if _within_counts(c, row, allowed, after, value):
+                break
+            for t, n in enumerate(counts):
+                if n > c.most_of.get(t, 10**9):
+                    penalty[t] = 2 * penalty[t] + 10.0
+            row = None
+        if row is None:
             continue
         minutes = sum(p.templates[t].paid_minutes for t in row.values())
         while minutes > c.most_minutes:  # the programme does not count them: trim runs
