@@ -61,7 +61,13 @@ def run_one(name: str, limit: float, args: argparse.Namespace) -> dict[str, obje
 
     try:
         result = solve_instance(
-            instance, time_limit=limit, seed=args.seed, workers=args.workers, on_progress=progress
+            instance,
+            time_limit=limit,
+            seed=args.seed,
+            workers=args.workers,
+            hint=not args.no_hint,
+            lns=args.lns_only,
+            on_progress=progress,
         )
     except CallshiftError as exc:
         return {"ours": None, "note": str(exc), "seconds": time.monotonic() - began}
@@ -120,6 +126,8 @@ def main() -> None:
     parser.add_argument("--large", type=float, default=120, help="seconds for 20–24")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-hint", action="store_true", help="no greedy first roster")
+    parser.add_argument("--lns-only", action="store_true", help="improve the hint by LNS only")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if not DATA.is_dir():

@@ -66,6 +66,9 @@ def feasible(
     codes = {t.code: i for i, t in enumerate(p.templates)}
     for a, d, code in shifts:
         m.model.add(m.x[a, d, codes[code]] == 1)
+    # no shifts beyond those asked: a rule alone leaves what other rules forbid (two shifts
+    # a day, say) open, and the solver's choice of free variables is arbitrary
+    m.model.minimize(sum(m.x.values()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 1

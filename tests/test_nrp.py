@@ -19,9 +19,16 @@ from typer.testing import CliRunner
 
 from callshift.cli import app
 from callshift.nrp import evaluate as evaluator
-from callshift.nrp.compile import NRP_RULES, build_nrp_model, compile_problem, solve_instance
+from callshift.nrp.compile import (
+    NRP_RULES,
+    build_nrp_model,
+    compile_problem,
+    solution_rows,
+    solve_instance,
+)
 from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
+from callshift.roster.construct import cover_roster
 from callshift.roster.model import LIMIT_RULES
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
@@ -339,3 +346,44 @@ def test_cli_bad_solution_exits_2_naming_the_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["nrp", str(TINY), "--evaluate", str(bad)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {bad}:3:2: day must be 0 to 6, not '9'")
+
+
+# --------------------------------------------------------------------------- greedy hint
+
+
+def greedy_rows(inst: Instance) -> tuple[tuple[str, int, str], ...]:
+    problem = compile_problem(inst)
+    return solution_rows(problem, cover_roster(problem))
+
+
+def test_greedy_roster_of_the_tiny_instance_breaks_no_rule() -> None:
+    inst = read_instance(TINY)
+    scored = evaluate(inst, greedy_rows(inst))
+    assert scored.feasible, scored.violations
+    assert scored.under == 0  # every cover target is met
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("number", range(1, 20))
+def test_greedy_roster_of_instances_1_to_19_breaks_no_rule(number: int) -> None:
+    """The hint is a whole first solution only if it keeps every hard rule: the minimum
+    minutes and runs are what a day-by-day greedy gets wrong (the row programme mends)."""
+    inst = read_instance(CURTOIS / f"Instance{number}.txt")
+    scored = evaluate(inst, greedy_rows(inst))
+    assert scored.feasible, scored.violations[:3]
+
+
+def test_best_row_meets_tight_minutes_between_runs() -> None:
+    """A row the day-by-day greedy does not make (no cover asks for work): exactly 4800
+    minutes in 14 days, runs of 2 to 3 days, days off at least in pairs; the row
+    programme (`_best_row`) finds one."""
+    inst = tiny(
+        min_total_minutes=4800,
+        max_total_minutes=4800,
+        max_consecutive_shifts=3,
+        min_consecutive_shifts=2,
+        min_consecutive_days_off=2,
+    )
+    inst = replace(inst, cover=())
+    scored = evaluate(inst, greedy_rows(inst))
+    assert scored.feasible, scored.violations

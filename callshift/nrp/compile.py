@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from callshift.agents import Agent
 from callshift.config import RuleSettings, SoftSettings, SolverSettings
 from callshift.errors import InfeasibleError
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
+from callshift.roster.construct import cover_roster
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -105,7 +107,7 @@ def build_nrp_model(problem: RosterProblem, rules: tuple[str, ...] | None = None
         NRP_RULES[rule_id](m)
     # one shift a day: "works" is the sum of the day's shifts, a tighter link for the search
     for (a, d), works in m.works.items():
-        m.model.add(works == sum(m.shifts_of(a, d)))
+        m.model.add(works == cp_model.LinearExpr.sum(m.shifts_of(a, d)))
     add_shift_cover(m)
     m.soft = {"preferences": add_preferences(m)}
     m.model.minimize(m.cover_cost + m.soft["preferences"])
@@ -136,9 +138,12 @@ def solve_instance(
     seed: int = 0,
     workers: int = 0,
     deterministic: bool = False,
+    hint: bool = True,
+    lns: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
-    """Solve an instance; raises `InfeasibleError` when no roster is found."""
+    """Solve an instance, from the greedy roster of `cover_roster` (``hint``); raises
+    `InfeasibleError` when no roster is found."""
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
@@ -146,6 +151,8 @@ def solve_instance(
         m,
         settings,
         time_limit=time_limit,
+        hint=cover_roster(problem) if hint else None,
+        lns=lns and hint,
         deterministic=deterministic,
         on_progress=on_progress,
         phase=instance.name,

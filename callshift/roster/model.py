@@ -79,7 +79,7 @@ def add_one_shift_per_day(m: RosterModel) -> None:
     limit = m.problem.rules.max_shifts_per_day
     for a in range(len(m.problem.agents)):
         for d in range(m.problem.days):
-            m.model.add(sum(m.shifts_of(a, d)) <= limit)
+            m.model.add(cp_model.LinearExpr.sum(m.shifts_of(a, d)) <= limit)
 
 
 def rest_conflicts(problem: RosterProblem) -> list[tuple[int, int, int]]:
@@ -107,12 +107,34 @@ def add_min_rest(m: RosterModel) -> None:
     p = m.problem
     pairs = rest_conflicts(p)
     pairs += [(1, i, j) for i, j in sorted(p.forbidden_successions) if (1, i, j) not in pairs]
+    barred: dict[tuple[int, int], tuple[int, ...]] = {}  # (offset, first) → seconds barred
+    for offset, i, j in pairs:
+        barred[offset, i] = (*barred.get((offset, i), ()), j)
     rest = round(p.rules.min_rest_hours * 60)
     for a, agent in enumerate(p.agents):
+        # "works one of these shifts on day d" once per set of barred seconds and day, so
+        # that a conflict is one clause (first ⇒ none of its seconds), not one per pair
+        any_of: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = {}
+
+        def works_any(
+            day: int,
+            seconds: tuple[int, ...],
+            a: int = a,
+            any_of: dict[tuple[int, tuple[int, ...]], cp_model.IntVar] = any_of,
+        ) -> cp_model.IntVar:
+            if len(seconds) == 1:
+                return m.x[a, day, seconds[0]]
+            if (day, seconds) not in any_of:
+                flag = m.model.new_bool_var(f"any_a{a}_d{day}_{'_'.join(map(str, seconds))}")
+                m.model.add_max_equality(flag, [m.x[a, day, j] for j in seconds])
+                any_of[day, seconds] = flag
+            return any_of[day, seconds]
+
         for d in range(p.days):
-            for offset, i, j in pairs:
+            for (offset, i), seconds in barred.items():
                 if d + offset < p.days:
-                    m.model.add_bool_or([m.x[a, d, i].Not(), m.x[a, d + offset, j].Not()])
+                    second = works_any(d + offset, seconds)
+                    m.model.add_bool_or([m.x[a, d, i].Not(), second.Not()])
         last_end = p.last_prior_end(agent)  # across the boundary with the previous period
         if last_end is not None:
             for d in range(p.days):
@@ -204,7 +226,7 @@ def add_max_shifts_per_type(m: RosterModel) -> None:
         for t, template in enumerate(p.templates):
             most = limits.max_shifts.get(template.code)
             if most is not None and most < p.days:
-                m.model.add(sum(m.x[a, d, t] for d in range(p.days)) <= most)
+                m.model.add(cp_model.LinearExpr.sum([m.x[a, d, t] for d in range(p.days)]) <= most)
 
 
 def _minutes_worked(m: RosterModel, a: int) -> cp_model.LinearExpr:
@@ -360,7 +382,7 @@ def add_shift_cover(m: RosterModel) -> None:
     agents = len(m.problem.agents)
     terms = []
     for (d, t), cover in sorted(m.problem.shift_cover.items()):
-        count = sum(m.x[a, d, t] for a in range(agents))
+        count = cp_model.LinearExpr.sum([m.x[a, d, t] for a in range(agents)])
         under = m.model.new_int_var(0, max(cover.required, 0), f"under_d{d}_t{t}")
         over = m.model.new_int_var(0, agents, f"over_d{d}_t{t}")
         m.model.add(count + under - over == cover.required)

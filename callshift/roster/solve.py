@@ -662,8 +662,19 @@ def solve_model(
     on_progress: ProgressCallback | None = None,
     phase: str = "roster",
     stop: StopSearch | None = None,
+    lns: bool = False,
 ) -> Solution:
-    """Solve a model the caller built and set the objective of (a benchmark instance)."""
+    """Solve a model the caller built and set the objective of (a benchmark instance);
+    ``lns``: improve the hint by neighbourhoods only."""
     return _solve_built(
-        m, settings, hint, time_limit, deterministic, on_progress, phase, stop, time.monotonic()
+        m,
+        settings,
+        hint,
+        time_limit,
+        deterministic,
+        on_progress,
+        phase,
+        stop,
+        time.monotonic(),
+        lns=lns,
     )
