@@ -12,7 +12,7 @@ cover cost plus the weights of requests not granted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from callshift.agents import Agent
 from callshift.config import RuleSettings, SoftSettings, SolverSettings
 from callshift.errors import InfeasibleError
+from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
 from callshift.roster.construct import cover_roster
@@ -142,22 +143,29 @@ def solve_instance(
     lns: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
-    """Solve an instance, from the greedy roster of `cover_roster` (``hint``); raises
-    `InfeasibleError` when no roster is found."""
+    """Solve an instance, from the greedy roster of `cover_roster` (``hint``). When the
+    solver ends without a roster, the greedy one is the answer if the evaluator finds it
+    keeps every hard rule (status ``HINT``); otherwise raises `InfeasibleError`."""
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
+    first = cover_roster(problem) if hint else None
     solution = solve_model(
         m,
         settings,
         time_limit=time_limit,
-        hint=cover_roster(problem) if hint else None,
+        hint=first,
         lns=lns and hint,
         deterministic=deterministic,
         on_progress=on_progress,
         phase=instance.name,
     )
-    if not solution.found:
+    if not solution.found and solution.status != "INFEASIBLE" and first is not None:
+        scored = evaluate(instance, solution_rows(problem, first))
+        if scored.feasible:  # the big instances can end before CP-SAT takes up the hint
+            solution = replace(solution, assignments=first, status="HINT")
+            solution = replace(solution, objective=float(scored.objective), best_bound=None)
+    if not solution.found and solution.status != "HINT":
         if solution.status == "INFEASIBLE":
             raise InfeasibleError(f"{instance.name}: no roster satisfies the hard constraints")
         raise InfeasibleError(
