@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callshift.errors import InputError
-from callshift.nrp.instance import Instance
+from callshift.nrp.instance import Instance, read_text
 
 SOLUTION_COLUMNS = ("employee", "day", "shift")
 
@@ -56,12 +56,7 @@ class Evaluation:
 def read_solution(path: str | Path, instance: Instance) -> Rows:
     """Read `solution.csv` (`employee,day,shift`, day 0-based) for ``instance``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text file", path=path) from None
+    text = read_text(path)
     lines = list(csv.reader(text.splitlines()))
     if not lines or [c.strip() for c in lines[0]] != list(SOLUTION_COLUMNS):
         raise InputError("the header must be employee,day,shift", path=path, line=1, column=1)

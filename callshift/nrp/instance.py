@@ -194,17 +194,22 @@ def _width(reader: _Reader, row: list[_Field], section: str, count: int, names: 
         )
 
 
-def read_instance(path: str | Path) -> Instance:
-    """Read and check an instance file."""
-    path = Path(path)
+def read_text(path: Path) -> str:
+    """A text file's contents; a missing, unreadable or non-UTF-8 file is an InputError."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def read_instance(path: str | Path) -> Instance:
+    """Read and check an instance file."""
+    path = Path(path)
+    text = read_text(path)
     reader = _Reader(path)
     sections = _sections(text, path)
 
