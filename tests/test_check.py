@@ -332,6 +332,17 @@ def test_max_weekly_hours_partial_week_pro_rata(forecast: Forecast) -> None:
     assert where(of_rule(report, "max_weekly_hours")) == [("AG001", second)]
 
 
+def test_max_weekly_hours_one_shift_in_a_block_shorter_than_a_shift(forecast: Forecast) -> None:
+    """Day 7 is a 1-day block: 40 × 1/7 = 5.7 h, yet one 8 h shift is allowed; not over a
+    contract shorter than the shift."""
+    last = MONDAY + timedelta(days=7)
+    rows = daily("AG001", MONDAY, 5) + daily("AG001", last, 1)
+    assert run(rows, forecast, days=8).ok
+    short = [Agent("AG001", contract_hours=6.0)]
+    report = run(daily("AG001", last, 1), forecast, agents=short, days=8)
+    assert where(of_rule(report, "max_weekly_hours")) == [("AG001", last)]
+
+
 def test_max_weekly_hours_counts_paid_not_worked_hours(forecast: Forecast) -> None:
     config = replace(Config(), shifts=(ShiftSpec("L", "Long", "07:00", 9.0, break_minutes=60),))
     rows = [

@@ -219,6 +219,16 @@ def test_max_weekly_hours_counts_paid_hours_and_prorates_a_short_block() -> None
     assert not feasible(p, "max_weekly_hours", run([7, 8]))
 
 
+def test_max_weekly_hours_allows_one_shift_in_a_block_shorter_than_its_pro_rata_hours() -> None:
+    p = problem(days=8)  # a 1-day last block: 40 × 1/7 = 5.7 h, below one 8 h shift
+    assert feasible(p, "max_weekly_hours", run([7]))
+    two = problem(days=1, rules=RuleSettings(max_shifts_per_day=2))
+    assert feasible(two, "max_weekly_hours", [(0, 0, "P")])
+    assert not feasible(two, "max_weekly_hours", [(0, 0, "P"), (0, 0, "M")])  # 16 h
+    short = problem(days=1, agents=(Agent("PT", contract_hours=6.0),))
+    assert not feasible(short, "max_weekly_hours", [(0, 0, "P")])  # 8 h over a 6 h contract
+
+
 def test_night_ok_keeps_night_shifts_from_agents_who_may_not() -> None:
     agents = (Agent("DAY", night_ok=False), Agent("ANY"))
     p = problem(days=2, agents=agents)

@@ -132,7 +132,7 @@ def test_cli_plan_then_check(site: Path) -> None:
             "--leave",
             str(site / "leave.csv"),
             "--days",
-            "2",
+            "1",
             "--out",
             str(out),
             "--time-limit",
@@ -145,6 +145,9 @@ def test_cli_plan_then_check(site: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Every hard rule holds" in result.output
+    # a 1-day block's pro-rata hours (5.7 h) are less than a shift; one is allowed
+    roster = pd.read_csv(out / "roster.csv")
+    assert len(roster) > 0 and roster.groupby("agent_id").size().max() == 1
     checked = runner.invoke(
         app,
         [
@@ -159,7 +162,7 @@ def test_cli_plan_then_check(site: Path) -> None:
             "--start",
             "2026-12-21",
             "--days",
-            "2",
+            "1",
         ],
     )
     assert checked.exit_code == 0, checked.output

@@ -134,7 +134,9 @@ def greedy_roster(problem: RosterProblem, counts: dict[tuple[int, int], int]) ->
                 if s.run >= rules.max_consecutive_days or s.days_in_block >= work_days:
                     continue
                 if s.minutes_in_block + paid > hours_limit_minutes(contracts[a], len(block)):
-                    continue
+                    single = s.days_in_block == 0 and paid <= hours_limit_minutes(contracts[a], 7)
+                    if not single:  # a short last block allows one shift, however short
+                        continue
                 left = block.stop - d  # days left in the block, today included
                 owed = work_days - s.days_in_block  # days this agent may still work
                 urgency = owed / left

@@ -168,16 +168,22 @@ def add_weekly_rest(m: RosterModel) -> None:
 
 
 def add_max_weekly_hours(m: RosterModel) -> None:
-    """Paid hours in every 7-day block at most the agent's contract hours."""
+    """Paid hours in every 7-day block at most the agent's contract hours; a short last
+    block allows them pro rata, or one shift of at most the contract hours."""
     for a, agent in enumerate(m.problem.agents):
         contract = m.problem.contract_hours(agent)
         for block in m.problem.weeks():
-            paid = [
-                t.paid_minutes * m.x[a, d, i]
-                for d in block
-                for i, t in enumerate(m.problem.templates)
-            ]
-            m.model.add(sum(paid) <= hours_limit_minutes(contract, len(block)))
+            keys = [(d, i) for d in block for i in range(len(m.problem.templates))]
+            paid = sum(m.problem.templates[i].paid_minutes * m.x[a, d, i] for d, i in keys)
+            limit = hours_limit_minutes(contract, len(block))
+            longest = max(m.problem.templates[i].paid_minutes for _, i in keys)
+            if len(block) == 7 or longest <= limit:
+                m.model.add(paid <= limit)
+                continue
+            single = m.model.new_bool_var(f"single_a{a}_d{block[0]}")
+            m.model.add(paid <= limit).only_enforce_if(single.Not())
+            m.model.add(sum(m.x[a, d, i] for d, i in keys) <= 1).only_enforce_if(single)
+            m.model.add(paid <= hours_limit_minutes(contract, 7)).only_enforce_if(single)
 
 
 def add_night_ok(m: RosterModel) -> None:

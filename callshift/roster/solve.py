@@ -386,7 +386,7 @@ def _burden_cost(problem: RosterProblem, assignments: tuple[Key, ...], m: Roster
 def _run(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
-    reporter: cp_model.CpSolverSolutionCallback,
+    reporter: cp_model.CpSolverSolutionCallback | None,
     stop: StopSearch | None,
 ) -> cp_model.CpSolverStatus:
     """``solver.solve``; with a ``stop``, in a thread of its own, so that this (main) thread
@@ -541,7 +541,8 @@ def max_shifts_per_agent(problem: RosterProblem, contract_hours: float) -> int:
     total = 0
     for block in problem.weeks():
         by_rest = len(block) - required_rest_days(problem.rules.weekly_rest_days, len(block))
-        by_hours = hours_limit_minutes(contract_hours, len(block)) // shortest
+        # a short last block allows its pro-rata hours, or one shift
+        by_hours = max(hours_limit_minutes(contract_hours, len(block)) // shortest, 1)
         total += min(by_rest, by_hours, len(block) * problem.rules.max_shifts_per_day)
     return max(total, 1)
 
