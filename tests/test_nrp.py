@@ -18,6 +18,8 @@ from ortools.sat.python import cp_model
 from typer.testing import CliRunner
 
 from callshift.cli import app
+from callshift.errors import InfeasibleError
+from callshift.nrp import compile as compile_module
 from callshift.nrp import evaluate as evaluator
 from callshift.nrp.compile import (
     NRP_RULES,
@@ -30,6 +32,7 @@ from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster.construct import cover_roster
 from callshift.roster.model import LIMIT_RULES
+from callshift.roster.solve import Solution
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
 runner = CliRunner()
@@ -314,6 +317,27 @@ def test_tiny_instance_solves_to_its_optimum_and_the_evaluator_agrees() -> None:
     assert scored.feasible
     assert scored.objective == result.objective == 0
     assert result.solution.status == "OPTIMAL"
+
+
+def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the largest instances CP-SAT can run out of time before it takes up the hint;
+    the greedy roster is then the answer, scored by the evaluator (status HINT)."""
+    inst = read_instance(TINY)
+
+    def no_roster(m: object, settings: object, **_: object) -> Solution:
+        return Solution(compile_problem(inst), (), "UNKNOWN", None, None, 1.0)
+
+    monkeypatch.setattr(compile_module, "solve_model", no_roster)
+    result = solve_instance(inst, time_limit=1, workers=1)
+    assert result.solution.status == "HINT"
+    assert result.rows == greedy_rows(inst)
+    scored = evaluate(inst, result.rows)
+    assert scored.feasible and result.objective == scored.objective
+    assert result.best_bound is None
+    with pytest.raises(InfeasibleError, match="no roster found in 1 s"):
+        solve_instance(inst, time_limit=1, workers=1, hint=False)
 
 
 def test_cli_writes_the_solution_and_prints_the_objective(tmp_path: Path) -> None:
