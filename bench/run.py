@@ -455,8 +455,13 @@ def main() -> None:
     parser.add_argument(
         "--fairness-seconds", type=float, default=600.0, help="solver limit, fairness scenario"
     )
+    parser.add_argument(
+        "--assemble",
+        action="store_true",
+        help="run no section: rebuild BENCHMARKS.md from the last results",
+    )
     args = parser.parse_args()
-    wanted = set(args.only or SECTIONS)
+    wanted = set() if args.assemble else set(args.only or SECTIONS)
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -477,7 +482,8 @@ def main() -> None:
         "Made by `make bench` (`bench/run.py`); do not edit by hand. Each section says",
         "when it was last run; `make bench` runs them all, `bench/run.py --only NAME`",
         "one of them, keeping the others' last results (bench/results/). The Curtois & Qu",
-        "section comes from `make bench-nrp` (bench/nrp_results.md), which takes hours.",
+        "section comes from `make bench-nrp` (bench/nrp_results.md), which takes hours;",
+        "`bench/run.py --assemble` rebuilds this file from the last results alone.",
         "",
         f"- machine: {machine()}",
         f"- Python {sys.version.split()[0]}; {versions()}",

@@ -30,8 +30,8 @@ from callshift.nrp.compile import (
 )
 from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
-from callshift.roster.construct import cover_roster
-from callshift.roster.model import LIMIT_RULES
+from callshift.roster.construct import cover_roster, improve_rows
+from callshift.roster.model import LIMIT_RULES, Key
 from callshift.roster.solve import Solution
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
@@ -323,7 +323,8 @@ def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """On the largest instances CP-SAT can run out of time before it takes up the hint;
-    the greedy roster is then the answer, scored by the evaluator (status HINT)."""
+    the first roster (the greedy's, improved by the row search) is then the answer, scored
+    by the evaluator (status HINT)."""
     inst = read_instance(TINY)
 
     def no_roster(m: object, settings: object, **_: object) -> Solution:
@@ -332,9 +333,9 @@ def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
     monkeypatch.setattr(compile_module, "solve_model", no_roster)
     result = solve_instance(inst, time_limit=1, workers=1)
     assert result.solution.status == "HINT"
-    assert result.rows == greedy_rows(inst)
     scored = evaluate(inst, result.rows)
     assert scored.feasible and result.objective == scored.objective
+    assert scored.objective <= evaluate(inst, greedy_rows(inst)).objective
     assert result.best_bound is None
     with pytest.raises(InfeasibleError, match="no roster found in 1 s"):
         solve_instance(inst, time_limit=1, workers=1, hint=False)
@@ -411,3 +412,46 @@ def test_best_row_meets_tight_minutes_between_runs() -> None:
     inst = replace(inst, cover=())
     scored = evaluate(inst, greedy_rows(inst))
     assert scored.feasible, scored.violations
+
+
+# --------------------------------------------------------------------------- row search
+
+
+def keys_of(inst: Instance, rows: tuple[tuple[str, int, str], ...]) -> tuple[Key, ...]:
+    employees = [s.employee for s in inst.staff]
+    codes = [s.code for s in inst.shifts]
+    return tuple((employees.index(e), d, codes.index(c)) for e, d, c in rows)
+
+
+def test_row_search_mends_a_legal_roster_without_breaking_a_rule() -> None:
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = read_solution(DATA / "nrp_tiny_solution.csv", inst)
+    before = evaluate(inst, start)
+    assert before.feasible and before.objective == 105
+    improved = solution_rows(problem, improve_rows(problem, keys_of(inst, start), steps=10))
+    after = evaluate(inst, improved)
+    assert after.feasible, after.violations
+    assert after.objective < before.objective
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("number", range(1, 13))
+def test_row_search_on_instances_1_to_12_keeps_every_rule_and_costs_less(number: int) -> None:
+    inst = read_instance(CURTOIS / f"Instance{number}.txt")
+    problem = compile_problem(inst)
+    greedy = cover_roster(problem)
+    improved = improve_rows(problem, greedy, steps=3)
+    before = evaluate(inst, solution_rows(problem, greedy))
+    after = evaluate(inst, solution_rows(problem, improved))
+    assert after.feasible, after.violations[:3]
+    assert after.objective < before.objective
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_row_search_by_steps_gives_the_same_roster_every_time() -> None:
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    greedy = cover_roster(problem)
+    first = improve_rows(problem, greedy, steps=5, seed=3)
+    assert improve_rows(problem, greedy, steps=5, seed=3) == first
+    assert improve_rows(problem, greedy, steps=5, seed=4) != first

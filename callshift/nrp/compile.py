@@ -11,6 +11,7 @@ cover cost plus the weights of requests not granted.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from callshift.errors import InfeasibleError
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
-from callshift.roster.construct import cover_roster
+from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -33,8 +34,13 @@ from callshift.roster.model import (
 )
 from callshift.roster.problem import AgentLimits, RosterProblem, ShiftCover
 from callshift.roster.soft import add_preferences
-from callshift.roster.solve import ProgressCallback, Solution, solve_model
+from callshift.roster.solve import Progress, ProgressCallback, Solution, solve_model
 from callshift.shifts import ShiftTemplate
+
+# of the time limit, what the row search (`improve_rows`) gets before CP-SAT; in
+# deterministic runs, its steps per second of the limit
+ROW_SEARCH_SHARE = 0.3
+ROW_STEPS_PER_SECOND = 5
 
 MONDAY = date(2024, 1, 1)  # every instance starts on a Monday; which one does not matter
 
@@ -143,17 +149,29 @@ def solve_instance(
     lns: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
-    """Solve an instance, from the greedy roster of `cover_roster` (``hint``). When the
-    solver ends without a roster, the greedy one is the answer if the evaluator finds it
-    keeps every hard rule (status ``HINT``); otherwise raises `InfeasibleError`."""
+    """Solve an instance within ``time_limit`` seconds (model building included), from a
+    first roster (``hint``): the greedy `cover_roster`, improved row by row by
+    `improve_rows` for ``ROW_SEARCH_SHARE`` of the time (a number of steps instead, when
+    ``deterministic``); CP-SAT has the rest. When the solver ends without a roster, the
+    first one is the answer if the evaluator finds it keeps every hard rule (status
+    ``HINT``); otherwise raises `InfeasibleError`."""
+    began = time.monotonic()
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
     first = cover_roster(problem) if hint else None
+    if first is not None:
+        share = time_limit * ROW_SEARCH_SHARE
+        steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
+        first = improve_rows(problem, first, time_limit=share, seed=seed, steps=steps)
+        if on_progress is not None:
+            cost = evaluate(instance, solution_rows(problem, first)).objective
+            on_progress(Progress(instance.name, time.monotonic() - began, cost, None))
+    left = time_limit if deterministic else max(time_limit - (time.monotonic() - began), 0.1)
     solution = solve_model(
         m,
         settings,
-        time_limit=time_limit,
+        time_limit=left,
         hint=first,
         lns=lns and hint,
         deterministic=deterministic,

@@ -10,6 +10,8 @@ short after minutes; with one it starts from a roster near the covering bound.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -224,26 +226,9 @@ def cover_roster(problem: RosterProblem) -> tuple[Key, ...]:
     those who asked not to, then those furthest behind their least minutes."""
     p = problem
     n_templates = len(p.templates)
-    after: dict[int, set[int]] = {i: set() for i in range(n_templates)}  # barred the day after
-    for offset, i, j in rest_conflicts(p):
-        if offset == 1:
-            after[i].add(j)
-    for i, j in p.forbidden_successions:
-        after[i].add(j)
-    weekend_of = {d: w for w, days in enumerate(weekends(p)) for d in days}
-    wants: dict[tuple[int, int, int], int] = {}  # (agent, day, template) → ± weight
-    for a, d, weight, grants in preference_days(p):
-        for t in grants if grants is not None else ():
-            wants[a, d, t] = wants.get((a, d, t), 0) + weight
-    for a, d, weight, avoided in avoid_days(p):
-        for t in avoided:
-            wants[a, d, t] = wants.get((a, d, t), 0) - weight
+    after, weekend_of, wants, on_leave = _cover_context(p)
     state = _contracts(p)
     shortest = min(t.paid_minutes for t in p.templates)
-    on_leave = [
-        [[p.on_leave(agent, d, t) for t in range(n_templates)] for d in range(p.days)]
-        for agent in p.agents
-    ]
 
     def new_weekend(c: _Contract, d: int) -> bool:
         w = weekend_of.get(d)
@@ -412,6 +397,165 @@ def cover_roster(problem: RosterProblem) -> tuple[Key, ...]:
     return tuple((a, d, t) for a in agents for d, t in sorted(state[a].worked.items()))
 
 
+Wants = dict[tuple[int, int, int], int]
+
+
+def _cover_context(
+    p: RosterProblem,
+) -> tuple[dict[int, set[int]], dict[int, int], Wants, list[list[list[bool]]]]:
+    """What the per-shift-cover constructions read of a problem: the templates barred the
+    day after each, the weekend of each weekend day, each (agent, day, template)'s request
+    weight (positive: asked for, negative: asked not to) and who is on leave when."""
+    n_templates = len(p.templates)
+    after: dict[int, set[int]] = {i: set() for i in range(n_templates)}  # barred the day after
+    for offset, i, j in rest_conflicts(p):
+        if offset == 1:
+            after[i].add(j)
+    for i, j in p.forbidden_successions:
+        after[i].add(j)
+    weekend_of = {d: w for w, days in enumerate(weekends(p)) for d in days}
+    wants: Wants = {}
+    for a, d, weight, grants in preference_days(p):
+        for t in grants if grants is not None else ():
+            wants[a, d, t] = wants.get((a, d, t), 0) + weight
+    for a, d, weight, avoided in avoid_days(p):
+        for t in avoided:
+            wants[a, d, t] = wants.get((a, d, t), 0) - weight
+    on_leave = [
+        [[p.on_leave(agent, d, t) for t in range(n_templates)] for d in range(p.days)]
+        for agent in p.agents
+    ]
+    return after, weekend_of, wants, on_leave
+
+
+def improve_rows(
+    problem: RosterProblem,
+    keys: tuple[Key, ...],
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    steps: int | None = None,
+    patience: int = 300,
+) -> tuple[Key, ...]:
+    """Improve a legal per-shift-cover roster one agent's row at a time, for
+    ``time_limit`` seconds. A row is rostered anew by `_best_row` against the others'
+    cover and kept if it costs less (cover and requests) and keeps every hard rule; a
+    row's cost against the others' cover is exact (an agent adds at most one to a shift's
+    cover). Once a round over every agent changes nothing, ruin and recreate: a few rows,
+    picked at random (``seed``), are cleared and rostered anew one after the other, then
+    a few more mended; the result is kept unless it costs more. The roster's cost never
+    rises, and every row stays legal. ``steps``: that many ruin-and-recreate steps after
+    the descent, whatever the clock says (the same roster on any machine). The search
+    also ends after ``patience`` steps in a row that lower nothing."""
+    p = problem
+    began = time.monotonic()
+    rng = random.Random(seed)
+    after, weekend_of, wants, on_leave = _cover_context(p)
+    contracts = _contracts(p)
+    rows: list[dict[int, int]] = [{} for _ in p.agents]
+    cover: dict[tuple[int, int], int] = {}
+    for a, d, t in keys:
+        rows[a][d] = t
+        cover[d, t] = cover.get((d, t), 0) + 1
+    n_templates = len(p.templates)
+
+    done = 0  # ruin-and-recreate steps
+
+    def left(descent: bool = False) -> bool:
+        if steps is not None:
+            return descent or done < steps
+        return time.monotonic() - began < time_limit
+
+    def gain(d: int, t: int) -> int:
+        """What one more agent on (d, t) saves (negative: costs)."""
+        target = p.shift_cover.get((d, t))
+        if target is None:
+            return 0
+        if cover.get((d, t), 0) < target.required:
+            return target.under_weight
+        return -target.over_weight
+
+    def cost() -> int:
+        """The roster's cost, less a constant (the weight of every request)."""
+        total = 0
+        for (d, t), target in p.shift_cover.items():
+            n = cover.get((d, t), 0)
+            total += target.under_weight * max(target.required - n, 0)
+            total += target.over_weight * max(n - target.required, 0)
+        return total - sum(
+            wants.get((a, d, t), 0) for a, row in enumerate(rows) for d, t in row.items()
+        )
+
+    def place(a: int, row: dict[int, int], sign: int) -> None:
+        for d, t in row.items():
+            cover[d, t] = cover.get((d, t), 0) + sign
+
+    def mend(a: int, *, must: bool) -> bool:
+        """Roster agent a anew against the others (taken off the cover first, put back
+        after); keep the new row if it is worth more, or whatever it is worth if ``must``
+        (a cleared row). False if ``must`` and no legal row was found."""
+        place(a, rows[a], -1)
+        c = contracts[a]
+        value = [
+            [gain(d, t) + wants.get((a, d, t), 0) for t in range(n_templates)]
+            for d in range(p.days)
+        ]
+        row = _best_row(p, c, on_leave[a], after, weekend_of, value, every_price=True)
+        if row is None or not _keeps_minimum(p, c, row):  # legal, short of the minutes
+            place(a, rows[a], +1)
+            return not must
+
+        def worth(r: dict[int, int]) -> int:
+            return sum(value[d][t] for d, t in r.items())
+
+        if must or worth(row) > worth(rows[a]):
+            rows[a] = row
+        place(a, rows[a], +1)
+        return True
+
+    changed = True
+    while changed and left(descent=True):  # descent: each row against the others, until
+        changed = False  # none moves
+        for a in range(len(rows)):
+            if not left(descent=True):
+                break
+            before = rows[a]
+            mend(a, must=False)
+            changed = changed or rows[a] is not before
+    agents = len(rows)
+    current = cost()
+    last_better = 0  # the step that last lowered the cost
+    while left() and agents > 1 and done - last_better < patience:  # ruin and recreate
+        done += 1
+        ruined = rng.sample(range(agents), rng.randint(2, max(2, min(agents, agents // 6 + 1))))
+        mended = rng.sample(range(agents), min(agents, 8))
+        saved = {a: rows[a] for a in {*ruined, *mended}}
+        for a in ruined:
+            place(a, rows[a], -1)
+            rows[a] = {}
+        ok = True
+        for a in ruined:
+            ok = mend(a, must=True)
+            if not ok:
+                break
+        if ok:
+            for a in mended:
+                mend(a, must=False)
+        if ok and (new := cost()) <= current:
+            if new < current:
+                current, last_better = new, done
+            continue
+        for a, row in saved.items():  # undo
+            place(a, rows[a], -1)
+            rows[a] = row
+            place(a, row, +1)
+    return tuple((a, d, t) for a in range(agents) for d, t in sorted(rows[a].items()))
+
+
+def _keeps_minimum(p: RosterProblem, c: _Contract, row: dict[int, int]) -> bool:
+    return sum(p.templates[t].paid_minutes for t in row.values()) >= c.least_minutes
+
+
 def _legal(
     p: RosterProblem,
     c: _Contract,
@@ -514,6 +658,8 @@ def _best_row(
     after: dict[int, set[int]],
     weekend_of: dict[int, int],
     value: list[list[int]],
+    *,
+    every_price: bool = False,
 ) -> dict[int, int] | None:
     """One agent's legal row worth most (``value`` per day and template), with at least
     their least minutes: a dynamic programme over the days whose state is the run automaton
@@ -528,6 +674,7 @@ def _best_row(
     ]
     most_weekends = min(c.most_weekends, len(set(weekend_of.values())))
     fallback = None
+    found: list[dict[int, int]] = []
     for price in (0.05, 0.2, 1.0, 5.0, 50.0):
         worth = [  # among equals, the shift types with most to spare
             [
@@ -597,9 +744,13 @@ def _best_row(
             for d in drop:
                 minutes -= p.templates[row.pop(d)].paid_minutes
         if c.least_minutes <= minutes and _legal(p, c, row, leave, after, weekend_of):
-            return row
-        if fallback is None and _legal(p, c, row, leave, after, weekend_of):
+            if not every_price:
+                return row
+            found.append(row)
+        elif fallback is None and _legal(p, c, row, leave, after, weekend_of):
             fallback = row
+    if found:  # ``every_price``: the best of the rows each price gave
+        return max(found, key=lambda r: sum(value[d][t] for d, t in r.items()))
     return fallback
 
 
