@@ -386,7 +386,7 @@ def _burden_cost(problem: RosterProblem, assignments: tuple[Key, ...], m: Roster
 def _run(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
-    reporter: cp_model.CpSolverSolutionCallback | None,
+    reporter: cp_model.CpSolverSolutionCallback,
     stop: StopSearch | None,
 ) -> cp_model.CpSolverStatus:
     """``solver.solve``; with a ``stop``, in a thread of its own, so that this (main) thread
