@@ -357,13 +357,7 @@ def cover_roster(problem: RosterProblem) -> tuple[Key, ...]:
         cover[d, t] = cover.get((d, t), 0) + 1
 
     def gain(d: int, t: int) -> int:
-        """What one more agent on (d, t) saves (negative: costs)."""
-        target = p.shift_cover.get((d, t))
-        if target is None:
-            return 0
-        if cover[d, t] < target.required:
-            return target.under_weight
-        return -target.over_weight
+        return _gain(p, cover, d, t)
 
     # top up: an agent short of their least minutes gets the extra shifts that save most
     # and leave their row legal; one still short or whose row breaks a rule is rostered
@@ -467,13 +461,7 @@ def improve_rows(
         return time.monotonic() - began < time_limit
 
     def gain(d: int, t: int) -> int:
-        """What one more agent on (d, t) saves (negative: costs)."""
-        target = p.shift_cover.get((d, t))
-        if target is None:
-            return 0
-        if cover.get((d, t), 0) < target.required:
-            return target.under_weight
-        return -target.over_weight
+        return _gain(p, cover, d, t)
 
     def cost() -> int:
         """The roster's cost, less a constant (the weight of every request)."""
@@ -550,6 +538,16 @@ def improve_rows(
             rows[a] = row
             place(a, row, +1)
     return tuple((a, d, t) for a in range(agents) for d, t in sorted(rows[a].items()))
+
+
+def _gain(p: RosterProblem, cover: dict[tuple[int, int], int], d: int, t: int) -> int:
+    """What one more agent on (d, t) saves against ``cover`` (negative: costs)."""
+    target = p.shift_cover.get((d, t))
+    if target is None:
+        return 0
+    if cover.get((d, t), 0) < target.required:
+        return target.under_weight
+    return -target.over_weight
 
 
 def _keeps_minimum(p: RosterProblem, c: _Contract, row: dict[int, int]) -> bool:
