@@ -66,6 +66,7 @@ def run_one(name: str, limit: float, args: argparse.Namespace) -> dict[str, obje
             seed=args.seed,
             workers=args.workers,
             hint=not args.no_hint,
+            columns=not args.no_columns,
             lns=args.lns_only,
             on_progress=progress,
         )
@@ -91,14 +92,16 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
         "## Curtois & Qu staff scheduling benchmark",
         "",
         "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
-        "engine (the greedy first roster, the row search, then CP-SAT; docs/nrp.md):",
+        "engine (the greedy first roster, the row search, column generation and a dive, then",
+        "CP-SAT; docs/nrp.md):",
         f"CP-SAT {ortools.__version__}, {args.workers} workers, seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}),",
         f"time limit {args.small:g} s for 1–12, {args.medium:g} s for 13–19, "
         f"{args.large:g} s for 20–24, model building included.",
         "*ours* is the objective the independent evaluator computes from the written",
         "solution; *gap* = (ours − best known) / best known; *time* is the wall time of the",
-        "run, *found at* when its final solution was found; *bound* is CP-SAT's lower bound.",
+        "run, *found at* when its final solution was found; *bound* is the better lower bound",
+        "of CP-SAT's and the column generation's (exact pricing only).",
         "Before optimality the model's value can exceed the roster's true cost (a cover",
         "target's under and over slack both positive); the evaluator's is the true one.",
         "",
@@ -132,6 +135,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-hint", action="store_true", help="no greedy first roster")
+    parser.add_argument("--no-columns", action="store_true", help="no column generation")
     parser.add_argument("--lns-only", action="store_true", help="improve the hint by LNS only")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -6,8 +6,10 @@ roster the solver finds here is re-scored by the evaluator, which must agree.
 
 from __future__ import annotations
 
+import csv
 import inspect
 import itertools
+import random
 import subprocess
 import sys
 from dataclasses import replace
@@ -30,6 +32,7 @@ from callshift.nrp.compile import (
 )
 from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
+from callshift.roster.columns import _ExactPricer, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.model import LIMIT_RULES, Key
 from callshift.roster.solve import Solution
@@ -331,7 +334,7 @@ def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
         return Solution(compile_problem(inst), (), "UNKNOWN", None, None, 1.0)
 
     monkeypatch.setattr(compile_module, "solve_model", no_roster)
-    result = solve_instance(inst, time_limit=1, workers=1)
+    result = solve_instance(inst, time_limit=1, workers=1, columns=False)
     assert result.solution.status == "HINT"
     scored = evaluate(inst, result.rows)
     assert scored.feasible and result.objective == scored.objective
@@ -455,3 +458,93 @@ def test_row_search_by_steps_gives_the_same_roster_every_time() -> None:
     first = improve_rows(problem, greedy, steps=5, seed=3)
     assert improve_rows(problem, greedy, steps=5, seed=3) == first
     assert improve_rows(problem, greedy, steps=5, seed=4) != first
+
+
+# --------------------------------------------------------------------------- column generation
+
+
+def one_agent(inst: Instance, employee: str) -> Instance:
+    """The instance with one employee, no cover and no requests: their hard rules alone."""
+    staff = tuple(s for s in inst.staff if s.employee == employee)
+    days_off = {e: d for e, d in inst.days_off.items() if e == employee}
+    return replace(inst, staff=staff, days_off=days_off, cover=(), on_requests=(), off_requests=())
+
+
+def test_exact_pricing_finds_the_best_legal_row_the_evaluator_allows() -> None:
+    """Every row of every employee of the tiny instance (3^7 each) against random prices:
+    the one-agent CP-SAT model built from the shared rules finds the best row the
+    independent evaluator calls legal, and its bound is not below it."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    codes = [s.code for s in inst.shifts]
+    rng = random.Random(7)
+    for a, staff in enumerate(inst.staff):
+        alone = one_agent(inst, staff.employee)
+        legal = [
+            row
+            for row in itertools.product([None, *codes], repeat=inst.horizon)
+            if evaluate(
+                alone, tuple((staff.employee, d, c) for d, c in enumerate(row) if c)
+            ).feasible
+        ]
+        assert 1 < len(legal) < 3**inst.horizon  # the rules bite, and some rows pass
+        pricer = _ExactPricer(problem, a, build_nrp_model, seed=1)
+        for _ in range(5):
+            value = [[rng.uniform(-5, 5) for _ in codes] for _ in range(inst.horizon)]
+            worth = {
+                row: sum(value[d][codes.index(c)] for d, c in enumerate(row) if c) for row in legal
+            }
+            best = max(worth.values())
+            found, most = pricer.price(value, 5.0, deterministic=True)
+            assert found is not None
+            row = tuple(codes[found[d]] if d in found else None for d in range(inst.horizon))
+            assert row in legal
+            assert worth[row] == pytest.approx(best, abs=0.01)
+            assert most >= best - 1e-9
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
+def test_column_generation_bound_holds_and_the_dive_keeps_every_rule(number: int) -> None:
+    """The lower bound the column generation proves is at or below the proven optimum (and
+    not far: the master is a strong relaxation), and the dive's roster keeps every hard
+    rule and costs no more than the roster it started from."""
+    inst = read_instance(CURTOIS / f"Instance{number}.txt")
+    with (CURTOIS / "best_known.csv").open() as handle:
+        best = {r["instance"]: int(r["best_known_solution"]) for r in csv.DictReader(handle)}
+    optimum = best[f"Instance{number}"]
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=40, seed=0)
+    scored = evaluate(inst, solution_rows(problem, result.keys))
+    assert scored.feasible, scored.violations[:3]
+    assert scored.objective <= evaluate(inst, solution_rows(problem, start)).objective
+    assert result.bound is not None
+    bound = result.bound + scored.objective - result.cost  # the cost less a constant
+    assert 0.9 * optimum <= bound <= optimum
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_column_generation_by_rounds_gives_the_same_roster_every_time() -> None:
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    first = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    assert price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0) == first
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_roster_at_the_proved_bound_is_optimal_without_cp_sat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance2: column generation proves 828 and the dive reaches it, so CP-SAT is not
+    run (it would fail here) and the roster is reported optimal."""
+    inst = read_instance(CURTOIS / "Instance2.txt")
+
+    def not_called(*_: object, **__: object) -> Solution:
+        raise AssertionError("CP-SAT ran though the bound was reached")
+
+    monkeypatch.setattr(compile_module, "solve_model", not_called)
+    result = solve_instance(inst, time_limit=20, workers=1, deterministic=True)
+    assert result.solution.status == "OPTIMAL"
+    assert result.objective == result.best_bound == 828
+    assert evaluate(inst, result.rows).objective == 828

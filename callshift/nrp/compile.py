@@ -11,6 +11,7 @@ cover cost plus the weights of requests not granted.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from callshift.errors import InfeasibleError
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
+from callshift.roster.columns import price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.model import (
     HARD_RULES,
@@ -37,10 +39,13 @@ from callshift.roster.soft import add_preferences
 from callshift.roster.solve import Progress, ProgressCallback, Solution, solve_model
 from callshift.shifts import ShiftTemplate
 
-# of the time limit, what the row search (`improve_rows`) gets before CP-SAT; in
-# deterministic runs, its steps per second of the limit
-ROW_SEARCH_SHARE = 0.3
+# of the time limit, what the row search (`improve_rows`) and then column generation
+# (`price_and_dive`) get before CP-SAT; in deterministic runs, their steps (pricing rounds)
+# per second of the limit
+ROW_SEARCH_SHARE = 0.1
 ROW_STEPS_PER_SECOND = 5
+COLUMN_SHARE = 0.6
+COLUMN_ROUNDS_PER_SECOND = 4
 
 MONDAY = date(2024, 1, 1)  # every instance starts on a Monday; which one does not matter
 
@@ -146,43 +151,72 @@ def solve_instance(
     workers: int = 0,
     deterministic: bool = False,
     hint: bool = True,
+    columns: bool = True,
     lns: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> NrpResult:
     """Solve an instance within ``time_limit`` seconds (model building included), from a
     first roster (``hint``): the greedy `cover_roster`, improved row by row by
-    `improve_rows` for ``ROW_SEARCH_SHARE`` of the time (a number of steps instead, when
-    ``deterministic``); CP-SAT has the rest. When the solver ends without a roster, the
-    first one is the answer if the evaluator finds it keeps every hard rule (status
-    ``HINT``); otherwise raises `InfeasibleError`."""
+    `improve_rows` for ``ROW_SEARCH_SHARE`` of the time, then by column generation and a
+    dive (`price_and_dive`, unless not ``columns``) for ``COLUMN_SHARE`` (steps and pricing
+    rounds instead, when ``deterministic``); CP-SAT has the rest, and the answer is the
+    better of its roster and the first. A lower bound the column generation proves is the
+    solver's too: CP-SAT is told no roster costs less, and does not run at all when the
+    first roster reaches it. When the solver ends without a roster, the first one is the
+    answer if the evaluator finds it keeps every hard rule (status ``HINT``); otherwise
+    raises `InfeasibleError`."""
     began = time.monotonic()
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
     first = cover_roster(problem) if hint else None
+    bound: int | None = None
     if first is not None:
         share = time_limit * ROW_SEARCH_SHARE
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
         first = improve_rows(problem, first, time_limit=share, seed=seed, steps=steps)
-        if on_progress is not None:
-            cost = evaluate(instance, solution_rows(problem, first)).objective
-            on_progress(Progress(instance.name, time.monotonic() - began, cost, None))
-    left = time_limit if deterministic else max(time_limit - (time.monotonic() - began), 0.1)
-    solution = solve_model(
-        m,
-        settings,
-        time_limit=left,
-        hint=first,
-        lns=lns and hint,
-        deterministic=deterministic,
-        on_progress=on_progress,
-        phase=instance.name,
-    )
+        report_first(instance, problem, first, began, None, on_progress)
+    dived = None
+    if first is not None and columns:
+        share = time_limit * COLUMN_SHARE
+        rounds = max(1, round(share * COLUMN_ROUNDS_PER_SECOND)) if deterministic else None
+        dived = price_and_dive(
+            problem, first, build_nrp_model, time_limit=share, seed=seed, rounds=rounds
+        )
+        first = dived.keys
+    cost = math.inf
+    if first is not None:
+        cost = evaluate(instance, solution_rows(problem, first)).objective
+    if dived is not None and dived.bound is not None:  # objective = dive's cost + a constant
+        bound = math.ceil(dived.bound + cost - dived.cost - 1e-6)
+        m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
+    if dived is not None:
+        report_first(instance, problem, dived.keys, began, bound, on_progress)
+    if first is not None and bound is not None and cost <= bound:
+        solution = Solution(
+            problem, first, "OPTIMAL", float(cost), float(bound), time.monotonic() - began
+        )
+    else:
+        left = time_limit if deterministic else max(time_limit - (time.monotonic() - began), 0.1)
+        solution = solve_model(
+            m,
+            settings,
+            time_limit=left,
+            hint=first,
+            lns=lns and hint,
+            deterministic=deterministic,
+            on_progress=on_progress,
+            phase=instance.name,
+        )
+        if first is not None and solution.found and (solution.objective or 0) > cost:
+            solution = replace(solution, assignments=first, objective=float(cost))  # kept
+        if bound is not None and solution.found:
+            solution = replace(solution, best_bound=max(solution.best_bound or bound, bound))
     if not solution.found and solution.status != "INFEASIBLE" and first is not None:
         scored = evaluate(instance, solution_rows(problem, first))
         if scored.feasible:  # the big instances can end before CP-SAT takes up the hint
             solution = replace(solution, assignments=first, status="HINT")
-            solution = replace(solution, objective=float(scored.objective), best_bound=None)
+            solution = replace(solution, objective=float(scored.objective), best_bound=bound)
     if not solution.found and solution.status != "HINT":
         if solution.status == "INFEASIBLE":
             raise InfeasibleError(f"{instance.name}: no roster satisfies the hard constraints")
@@ -191,6 +225,20 @@ def solve_instance(
             "give it more --time-limit"
         )
     return NrpResult(instance, solution, solution_rows(problem, solution.assignments))
+
+
+def report_first(
+    instance: Instance,
+    problem: RosterProblem,
+    keys: tuple[tuple[int, int, int], ...],
+    began: float,
+    bound: int | None,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Tell ``on_progress`` what a first roster costs, as the evaluator scores it."""
+    if on_progress is not None:
+        cost = evaluate(instance, solution_rows(problem, keys)).objective
+        on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
 
 
 def solution_rows(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -655,7 +655,7 @@ def _best_row(
     leave: list[list[bool]],
     after: dict[int, set[int]],
     weekend_of: dict[int, int],
-    value: list[list[int]],
+    value: Sequence[Sequence[float]],
     *,
     every_price: bool = False,
 ) -> dict[int, int] | None:
@@ -757,7 +757,7 @@ def _within_counts(
     row: dict[int, int],
     allowed: list[list[int]],
     after: dict[int, set[int]],
-    value: list[list[int]],
+    value: Sequence[Sequence[float]],
 ) -> bool:
     """Move days off shift types worked more than their most onto other allowed types with
     room (keeping successions), the cheapest move first, one at a time (a move can free
@@ -794,7 +794,7 @@ def _trim(
     leave: list[list[bool]],
     after: dict[int, set[int]],
     weekend_of: dict[int, int],
-    value: list[list[int]],
+    value: Sequence[Sequence[float]],
 ) -> list[int] | None:
     """Days to drop from a row with too many minutes, keeping it legal: the first or last
     day of a run, else a whole run; the fewest days, then the least worth, first."""

@@ -1,0 +1,301 @@
+"""Column generation over agents' rows, for rosters with per-shift cover (``shift_cover``).
+
+An agent's row (their shifts over the horizon) is a column. The master is a linear
+programme (GLOP): each agent takes a mix of their columns that sums to one, and each
+(day, shift) pays its cover cost on the mix. Its duals price the cover, and a new row is
+worth adding when it is worth more at those prices than the agent's mix. Rows are found two
+ways:
+
+- `_best_row` (the greedy's dynamic programme): fast, but it may miss the best row;
+- CP-SAT on a one-agent model built by the caller with the same rule functions the whole
+  roster uses (``one_agent``): exact, so when it finds nothing better the master's value is
+  a lower bound on every roster's cost.
+
+A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
+re-prices the others, and goes on until every agent has one row. Every row is legal by
+construction, so any stop leaves a legal roster.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from callshift.roster.construct import (
+    _best_row,
+    _contracts,
+    _cover_context,
+    _keeps_minimum,
+    _legal,
+)
+from callshift.roster.model import Key, RosterModel
+from callshift.roster.problem import RosterProblem
+
+Row = dict[int, int]  # day → template
+
+PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
+DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
+DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
+INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
+
+
+@dataclass(frozen=True)
+class ColumnResult:
+    """The roster the dive made (or the one given, if that costs less), and what the
+    master proved. Costs are the roster's cover cost less the weight of the requests it
+    grants: the model's objective less a constant."""
+
+    keys: tuple[Key, ...]
+    cost: int
+    bound: float | None  # no roster costs less; None: exact pricing never ran
+    lp_value: float  # the last master's value before the dive
+    columns: int
+    rounds: int  # pricing rounds before the dive
+
+
+class _Master:
+    """The master programme: columns per agent, convexity per agent, soft cover."""
+
+    def __init__(self, p: RosterProblem, wants: dict[tuple[int, int, int], int]) -> None:
+        self.p = p
+        self.wants = wants
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        infinity = self.lp.infinity()
+        self.objective = self.lp.Objective()
+        self.cover: dict[tuple[int, int], pywraplp.Constraint] = {}
+        for (d, t), target in sorted(p.shift_cover.items()):
+            row = self.lp.Constraint(target.required, target.required)
+            under, over = self.lp.NumVar(0, infinity, ""), self.lp.NumVar(0, infinity, "")
+            row.SetCoefficient(under, 1)
+            row.SetCoefficient(over, -1)
+            self.objective.SetCoefficient(under, target.under_weight)
+            self.objective.SetCoefficient(over, target.over_weight)
+            self.cover[d, t] = row
+        self.convexity = [self.lp.Constraint(1, 1) for _ in p.agents]
+        self.columns: list[list[tuple[Row, pywraplp.Variable]]] = [[] for _ in p.agents]
+        self._seen: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
+        self.objective.SetMinimization()
+
+    def own_cost(self, a: int, row: Row) -> int:
+        return -sum(self.wants.get((a, d, t), 0) for d, t in row.items())
+
+    def add(self, a: int, row: Row) -> bool:
+        """Add a column; False if the agent has it already."""
+        key = tuple(sorted(row.items()))
+        if key in self._seen[a]:
+            return False
+        self._seen[a].add(key)
+        var = self.lp.NumVar(0, self.lp.infinity(), "")
+        self.convexity[a].SetCoefficient(var, 1)
+        self.objective.SetCoefficient(var, self.own_cost(a, row))
+        for d, t in row.items():
+            if (d, t) in self.cover:
+                self.cover[d, t].SetCoefficient(var, 1)
+        self.columns[a].append((dict(row), var))
+        return True
+
+    def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        """The master's value, the cover's prices and each agent's dual."""
+        status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:  # a column per agent and soft cover: always
+            raise RuntimeError(f"the master programme ended {status}")  # pragma: no cover
+        prices = {k: row.dual_value() for k, row in self.cover.items()}
+        return self.objective.Value(), prices, [row.dual_value() for row in self.convexity]
+
+    def chosen(self, a: int) -> tuple[float, int]:
+        """The agent's heaviest column in the last solution: (its weight, its index)."""
+        weights = [var.solution_value() for _, var in self.columns[a]]
+        k = max(range(len(weights)), key=weights.__getitem__)
+        return weights[k], k
+
+    def roster_cost(self, rows: list[Row]) -> int:
+        cover: dict[tuple[int, int], int] = {}
+        for row in rows:
+            for d, t in row.items():
+                cover[d, t] = cover.get((d, t), 0) + 1
+        total = sum(self.own_cost(a, row) for a, row in enumerate(rows))
+        for (d, t), target in self.p.shift_cover.items():
+            n = cover.get((d, t), 0)
+            total += target.under_weight * max(target.required - n, 0)
+            total += target.over_weight * max(n - target.required, 0)
+        return total
+
+
+class _ExactPricer:
+    """One agent's best row at given prices: CP-SAT on a one-agent model of the rules."""
+
+    def __init__(
+        self,
+        p: RosterProblem,
+        a: int,
+        one_agent: Callable[[RosterProblem], RosterModel],
+        seed: int,
+    ) -> None:
+        alone = replace(p, agents=(p.agents[a],), shift_cover={}, preferences=())
+        self.m = one_agent(alone)
+        self.days, self.templates = p.days, len(p.templates)
+        self.solver = cp_model.CpSolver()
+        self.solver.parameters.num_workers = 1
+        self.solver.parameters.random_seed = seed
+
+    def price(
+        self, value: list[list[float]], time_limit: float, deterministic: bool
+    ) -> tuple[Row | None, float]:
+        """(the best row found or None, a bound on what any row is worth)."""
+        model, x = self.m.model, self.m.x
+        terms = [
+            round(value[d][t] * PRICE_SCALE) * x[0, d, t]
+            for d in range(self.days)
+            for t in range(self.templates)
+            if round(value[d][t] * PRICE_SCALE)
+        ]
+        model.maximize(cp_model.LinearExpr.sum(terms))
+        if deterministic:
+            self.solver.parameters.max_deterministic_time = time_limit
+        else:
+            self.solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        status = self.solver.solve(model)
+        rounding = 0.5 / PRICE_SCALE * self.days  # at most this much lost to rounding
+        if status == cp_model.INFEASIBLE:
+            return None, -math.inf
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, math.inf
+        row = {
+            d: t
+            for d in range(self.days)
+            for t in range(self.templates)
+            if self.solver.value(x[0, d, t])
+        }
+        return row, self.solver.best_objective_bound / PRICE_SCALE + rounding
+
+
+def price_and_dive(
+    problem: RosterProblem,
+    keys: tuple[Key, ...],
+    one_agent: Callable[[RosterProblem], RosterModel],
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    rounds: int | None = None,
+) -> ColumnResult:
+    """Column generation from the legal roster ``keys``, then a dive, within
+    ``time_limit`` seconds. ``rounds``: that many pricing rounds, then a whole dive,
+    whatever the clock says (the same roster on any machine); CP-SAT's pricing is then
+    limited in deterministic time. Returns the dive's roster, or ``keys`` if they cost
+    less."""
+    p = problem
+    began = time.monotonic()
+    deterministic = rounds is not None
+    pricing_until = time_limit * (1 - DIVE_SHARE)
+    after, weekend_of, wants, on_leave = _cover_context(p)
+    contracts = _contracts(p)
+    master = _Master(p, wants)
+    given: list[Row] = [{} for _ in p.agents]
+    for a, d, t in keys:
+        given[a][d] = t
+    for a, row in enumerate(given):
+        master.add(a, row)
+    n_templates = len(p.templates)
+    pricers: dict[int, _ExactPricer] = {}
+
+    def elapsed() -> float:
+        return time.monotonic() - began
+
+    def values(a: int, prices: dict[tuple[int, int], float]) -> list[list[float]]:
+        return [
+            [prices.get((d, t), 0.0) + wants.get((a, d, t), 0) for t in range(n_templates)]
+            for d in range(p.days)
+        ]
+
+    def heuristic_round(agents: list[int], *, thorough: bool = False) -> int:
+        """Price the agents by `_best_row` (at its first price that gives a row with the
+        least minutes; at every price if ``thorough``); the columns added."""
+        _, prices, duals = master.solve()
+        added = 0
+        for a in agents:
+            value = values(a, prices)
+            c = contracts[a]
+            row = _best_row(p, c, on_leave[a], after, weekend_of, value, every_price=thorough)
+            if (
+                row is None
+                or not _keeps_minimum(p, c, row)
+                or not _legal(p, c, row, on_leave[a], after, weekend_of)
+            ):
+                continue
+            worth = sum(value[d][t] for d, t in row.items())
+            if worth + duals[a] > 1e-6 and master.add(a, row):
+                added += 1
+        return added
+
+    def exact_round() -> tuple[int, float | None]:
+        """Price every agent by CP-SAT; the columns added and the bound it proves."""
+        lp_value, prices, duals = master.solve()
+        added, slack = 0, 0.0
+        for a in range(len(p.agents)):
+            if a not in pricers:
+                pricers[a] = _ExactPricer(p, a, one_agent, seed)
+            value = values(a, prices)
+            limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
+            row, most = pricers[a].price(value, limit, deterministic)
+            slack += max(0.0, most + duals[a])
+            if row is not None:
+                worth = sum(value[d][t] for d, t in row.items())
+                if worth + duals[a] > 1e-6 and master.add(a, row):
+                    added += 1
+        return added, (lp_value - slack if math.isfinite(slack) else None)
+
+    bound: float | None = None
+    done = 0
+    everyone = list(range(len(p.agents)))
+    while (done < rounds) if rounds is not None else elapsed() < pricing_until:
+        done += 1
+        if heuristic_round(everyone) or heuristic_round(everyone, thorough=True):
+            continue
+        added, proved = exact_round()
+        if proved is not None:
+            bound = proved if bound is None else max(bound, proved)
+        if not added:
+            break
+    lp_value, _, _ = master.solve()
+
+    fixed: set[int] = set()
+    dive_began, fixings = elapsed(), 0
+    while len(fixed) < len(p.agents):
+        if not deterministic and elapsed() >= time_limit:
+            break  # out of time: the agents still free take their heaviest column
+        free = [a for a in everyone if a not in fixed]
+        for _ in range(DIVE_ROUNDS):
+            if not deterministic and elapsed() >= time_limit:
+                break
+            if not (heuristic_round(free) or heuristic_round(free, thorough=True)):
+                break
+        master.solve()
+        leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
+        step = 1
+        if fixings and not deterministic:  # fix more at a time if the time would run out
+            each = (elapsed() - dive_began) / fixings
+            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
+            step = max(step, math.ceil(len(free) / steps_left))
+        fixings += 1
+        for rank, ((weight, k), a) in enumerate(leaning):
+            if rank < step or weight > INTEGRAL:
+                master.columns[a][k][1].SetLb(1.0)
+                fixed.add(a)
+    master.solve()
+    rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
+    cost = master.roster_cost(rows)
+    if master.roster_cost(given) <= cost:
+        rows, cost = given, master.roster_cost(given)
+    return ColumnResult(
+        keys=tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items())),
+        cost=cost,
+        bound=bound,
+        lp_value=lp_value,
+        columns=sum(len(c) for c in master.columns),
+        rounds=done,
+    )
