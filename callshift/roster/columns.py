@@ -12,13 +12,16 @@ ways:
   a lower bound on every roster's cost.
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
-re-prices the others, and goes on until every agent has one row. Every row is legal by
-construction, so any stop leaves a legal roster.
+re-prices the others, and goes on until every agent has one row. While time is left, it
+dives again from the whole master, fixing one of the three heaviest at random each step;
+the cheapest roster wins. Every row is legal by construction, so any stop leaves a legal
+roster.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -42,6 +45,7 @@ PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
 DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
+DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class ColumnResult:
     lp_value: float  # the last master's value before the dive
     columns: int
     rounds: int  # pricing rounds before the dive
+    dives: int
 
 
 class _Master:
@@ -79,6 +84,7 @@ class _Master:
         self.convexity = [self.lp.Constraint(1, 1) for _ in p.agents]
         self.columns: list[list[tuple[Row, pywraplp.Variable]]] = [[] for _ in p.agents]
         self._seen: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
+        self._fixed: list[pywraplp.Variable] = []
         self.objective.SetMinimization()
 
     def own_cost(self, a: int, row: Row) -> int:
@@ -106,6 +112,16 @@ class _Master:
             raise RuntimeError(f"the master programme ended {status}")  # pragma: no cover
         prices = {k: row.dual_value() for k, row in self.cover.items()}
         return self.objective.Value(), prices, [row.dual_value() for row in self.convexity]
+
+    def fix(self, a: int, k: int) -> None:
+        """Give agent a their column k alone (until `unfix`)."""
+        self.columns[a][k][1].SetLb(1.0)
+        self._fixed.append(self.columns[a][k][1])
+
+    def unfix(self) -> None:
+        for var in self._fixed:
+            var.SetLb(0.0)
+        self._fixed.clear()
 
     def chosen(self, a: int) -> tuple[float, int]:
         """The agent's heaviest column in the last solution: (its weight, its index)."""
@@ -237,6 +253,8 @@ def price_and_dive(
         lp_value, prices, duals = master.solve()
         added, slack = 0, 0.0
         for a in range(len(p.agents)):
+            if not deterministic and elapsed() >= pricing_until:
+                return added, None  # out of time: no bound from this round
             if a not in pricers:
                 pricers[a] = _ExactPricer(p, a, one_agent, seed)
             value = values(a, prices)
@@ -263,34 +281,51 @@ def price_and_dive(
             break
     lp_value, _, _ = master.solve()
 
-    fixed: set[int] = set()
-    dive_began, fixings = elapsed(), 0
-    while len(fixed) < len(p.agents):
-        if not deterministic and elapsed() >= time_limit:
-            break  # out of time: the agents still free take their heaviest column
-        free = [a for a in everyone if a not in fixed]
-        for _ in range(DIVE_ROUNDS):
+    def dive(rng: random.Random | None) -> list[Row]:
+        """Fix agents to a column until every one has one; ``rng``: fix one of the three
+        heaviest free agents at random instead of the heaviest."""
+        fixed: set[int] = set()
+        dive_began, fixings = elapsed(), 0
+        while len(fixed) < len(p.agents):
             if not deterministic and elapsed() >= time_limit:
-                break
-            if not (heuristic_round(free) or heuristic_round(free, thorough=True)):
-                break
+                break  # out of time: the agents still free take their heaviest column
+            free = [a for a in everyone if a not in fixed]
+            for _ in range(DIVE_ROUNDS):
+                if not deterministic and elapsed() >= time_limit:
+                    break
+                if not (heuristic_round(free) or heuristic_round(free, thorough=True)):
+                    break
+            master.solve()
+            leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
+            if rng is not None and len(leaning) > 1:
+                first = rng.randrange(min(3, len(leaning)))
+                leaning.insert(0, leaning.pop(first))
+            step = 1
+            if fixings and not deterministic:  # fix more at a time if time would run out
+                each = (elapsed() - dive_began) / fixings
+                steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
+                step = max(step, math.ceil(len(free) / steps_left))
+            fixings += 1
+            for rank, ((weight, k), a) in enumerate(leaning):
+                if rank < step or weight > INTEGRAL:
+                    master.fix(a, k)
+                    fixed.add(a)
         master.solve()
-        leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
-        step = 1
-        if fixings and not deterministic:  # fix more at a time if the time would run out
-            each = (elapsed() - dive_began) / fixings
-            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
-            step = max(step, math.ceil(len(free) / steps_left))
-        fixings += 1
-        for rank, ((weight, k), a) in enumerate(leaning):
-            if rank < step or weight > INTEGRAL:
-                master.columns[a][k][1].SetLb(1.0)
-                fixed.add(a)
-    master.solve()
-    rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
-    cost = master.roster_cost(rows)
-    if master.roster_cost(given) <= cost:
-        rows, cost = given, master.roster_cost(given)
+        rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
+        master.unfix()
+        return rows
+
+    rows, cost = given, master.roster_cost(given)
+    rng = random.Random(seed)
+    dives = 0
+    while dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
+        dived = dive(rng if dives else None)
+        dives += 1
+        if (dived_cost := master.roster_cost(dived)) < cost:
+            rows, cost = dived, dived_cost
+        proved = bound is not None and cost <= math.ceil(bound - 1e-6)
+        if proved or (not deterministic and elapsed() >= time_limit):
+            break
     return ColumnResult(
         keys=tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items())),
         cost=cost,
@@ -298,4 +333,5 @@ def price_and_dive(
         lp_value=lp_value,
         columns=sum(len(c) for c in master.columns),
         rounds=done,
+        dives=dives,
     )
