@@ -182,7 +182,9 @@ def solve_instance(
         share = time_limit * (ROW_SEARCH_SHARE if columns else LONG_ROW_SEARCH_SHARE)
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
         first = improve_rows(problem, first, time_limit=share, seed=seed, steps=steps)
-        report_first(instance, problem, first, began, None, on_progress)
+        if on_progress is not None:
+            scored = evaluate(instance, solution_rows(problem, first))
+            on_progress(Progress(instance.name, time.monotonic() - began, scored.objective, None))
     dived = None
     if first is not None and columns and (deterministic or time.monotonic() - began < time_limit):
         share = time_limit * COLUMN_SHARE
@@ -199,8 +201,8 @@ def solve_instance(
     if dived is not None and dived.bound is not None:  # objective = dive's cost + a constant
         bound = math.ceil(dived.bound + cost - dived.cost - 1e-6)
         m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
-    if dived is not None:
-        report_first(instance, problem, dived.keys, began, bound, on_progress)
+    if dived is not None and on_progress is not None:
+        on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
     if first is not None and bound is not None and cost <= bound:
         solution = Solution(
             problem, first, "OPTIMAL", float(cost), float(bound), time.monotonic() - began
@@ -234,20 +236,6 @@ def solve_instance(
             "give it more --time-limit"
         )
     return NrpResult(instance, solution, solution_rows(problem, solution.assignments))
-
-
-def report_first(
-    instance: Instance,
-    problem: RosterProblem,
-    keys: tuple[tuple[int, int, int], ...],
-    began: float,
-    bound: int | None,
-    on_progress: ProgressCallback | None,
-) -> None:
-    """Tell ``on_progress`` what a first roster costs, as the evaluator scores it."""
-    if on_progress is not None:
-        cost = evaluate(instance, solution_rows(problem, keys)).objective
-        on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
 
 
 def solution_rows(

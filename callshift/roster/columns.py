@@ -35,6 +35,7 @@ from callshift.roster.construct import (
     _cover_context,
     _keeps_minimum,
     _legal,
+    rows_cost,
 )
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
@@ -134,12 +135,7 @@ class _Master:
         for row in rows:
             for d, t in row.items():
                 cover[d, t] = cover.get((d, t), 0) + 1
-        total = sum(self.own_cost(a, row) for a, row in enumerate(rows))
-        for (d, t), target in self.p.shift_cover.items():
-            n = cover.get((d, t), 0)
-            total += target.under_weight * max(target.required - n, 0)
-            total += target.over_weight * max(n - target.required, 0)
-        return total
+        return rows_cost(self.p, cover, rows, self.wants)
 
 
 class _ExactPricer:

@@ -464,15 +464,7 @@ def improve_rows(
         return _gain(p, cover, d, t)
 
     def cost() -> int:
-        """The roster's cost, less a constant (the weight of every request)."""
-        total = 0
-        for (d, t), target in p.shift_cover.items():
-            n = cover.get((d, t), 0)
-            total += target.under_weight * max(target.required - n, 0)
-            total += target.over_weight * max(n - target.required, 0)
-        return total - sum(
-            wants.get((a, d, t), 0) for a, row in enumerate(rows) for d, t in row.items()
-        )
+        return rows_cost(p, cover, rows, wants)
 
     def place(a: int, row: dict[int, int], sign: int) -> None:
         for d, t in row.items():
@@ -538,6 +530,25 @@ def improve_rows(
             rows[a] = row
             place(a, row, +1)
     return tuple((a, d, t) for a in range(agents) for d, t in sorted(rows[a].items()))
+
+
+def rows_cost(
+    p: RosterProblem,
+    cover: dict[tuple[int, int], int],
+    rows: list[dict[int, int]],
+    wants: Wants,
+) -> int:
+    """A per-shift-cover roster's cost (``rows``: each agent's day → template, whose
+    ``cover`` counts (day, template)), less a constant: the cover's under and over weights,
+    less the request weights the rows grant (``wants``: negative for asked-not-to)."""
+    total = 0
+    for (d, t), target in p.shift_cover.items():
+        n = cover.get((d, t), 0)
+        total += target.under_weight * max(target.required - n, 0)
+        total += target.over_weight * max(n - target.required, 0)
+    return total - sum(
+        wants.get((a, d, t), 0) for a, row in enumerate(rows) for d, t in row.items()
+    )
 
 
 def _gain(p: RosterProblem, cover: dict[tuple[int, int], int], d: int, t: int) -> int:
