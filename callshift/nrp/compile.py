@@ -183,8 +183,8 @@ def solve_instance(
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
         first = improve_rows(problem, first, time_limit=share, seed=seed, steps=steps)
         if on_progress is not None:
-            scored = evaluate(instance, solution_rows(problem, first))
-            on_progress(Progress(instance.name, time.monotonic() - began, scored.objective, None))
+            searched = evaluate(instance, solution_rows(problem, first)).objective
+            on_progress(Progress(instance.name, time.monotonic() - began, searched, None))
     dived = None
     if first is not None and columns and (deterministic or time.monotonic() - began < time_limit):
         share = time_limit * COLUMN_SHARE
@@ -195,9 +195,8 @@ def solve_instance(
             problem, first, build_nrp_model, time_limit=share, seed=seed, rounds=rounds
         )
         first = dived.keys
-    cost = math.inf
-    if first is not None:
-        cost = evaluate(instance, solution_rows(problem, first)).objective
+    scored = evaluate(instance, solution_rows(problem, first)) if first is not None else None
+    cost = math.inf if scored is None else scored.objective
     if dived is not None and dived.bound is not None:  # objective = dive's cost + a constant
         bound = math.ceil(dived.bound + cost - dived.cost - 1e-6)
         m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
@@ -223,11 +222,11 @@ def solve_instance(
             solution = replace(solution, assignments=first, objective=float(cost))  # kept
         if bound is not None and solution.found:
             solution = replace(solution, best_bound=max(solution.best_bound or bound, bound))
-    if not solution.found and solution.status != "INFEASIBLE" and first is not None:
-        scored = evaluate(instance, solution_rows(problem, first))
-        if scored.feasible:  # the big instances can end before CP-SAT takes up the hint
-            solution = replace(solution, assignments=first, status="HINT")
-            solution = replace(solution, objective=float(scored.objective), best_bound=bound)
+    # the big instances can end before CP-SAT takes up the hint
+    if not solution.found and solution.status != "INFEASIBLE" and scored and scored.feasible:
+        assert first is not None  # scored is first's score
+        solution = replace(solution, assignments=first, status="HINT")
+        solution = replace(solution, objective=float(scored.objective), best_bound=bound)
     if not solution.found and solution.status != "HINT":
         if solution.status == "INFEASIBLE":
             raise InfeasibleError(f"{instance.name}: no roster satisfies the hard constraints")
