@@ -34,6 +34,7 @@ from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster.columns import _ExactPricer, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
+from callshift.roster.lns import improve_by_neighbourhoods
 from callshift.roster.model import LIMIT_RULES, Key
 from callshift.roster.solve import Solution
 from tests.helpers import assert_every_bad_file_tested, expected_text
@@ -334,6 +335,7 @@ def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
         return Solution(compile_problem(inst), (), "UNKNOWN", None, None, 1.0)
 
     monkeypatch.setattr(compile_module, "solve_model", no_roster)
+    monkeypatch.setattr(compile_module, "LNS_UNTIL", 0.0)  # it would prove the optimum
     result = solve_instance(inst, time_limit=1, workers=1, columns=False)
     assert result.solution.status == "HINT"
     scored = evaluate(inst, result.rows)
@@ -548,3 +550,61 @@ def test_a_roster_at_the_proved_bound_is_optimal_without_cp_sat(
     assert result.solution.status == "OPTIMAL"
     assert result.objective == result.best_bound == 828
     assert evaluate(inst, result.rows).objective == 828
+
+
+# --------------------------------------------------------------------------- neighbourhood search
+
+
+def test_neighbourhood_search_mends_a_roster_to_the_optimum_and_proves_it() -> None:
+    """From a legal roster costing 105, the search reaches the optimum 0; its windows grow
+    while CP-SAT proves them, until one of every day is proved, which proves the roster."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    m = build_nrp_model(problem)
+    result = improve_by_neighbourhoods(m, start, time_limit=0, steps=60, step_seconds=1.0)
+    scored = evaluate(inst, solution_rows(problem, result.keys))
+    assert scored.feasible, scored.violations
+    assert scored.objective == result.objective == 0
+    assert result.proved and result.steps < 60
+
+
+def test_neighbourhood_search_leaves_the_model_as_it_found_it() -> None:
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    m = build_nrp_model(problem)
+    before = str(m.model.proto)
+    improve_by_neighbourhoods(m, start, time_limit=0, steps=3, step_seconds=1.0)
+    assert str(m.model.proto) == before
+
+
+def test_neighbourhood_search_returns_a_start_that_breaks_a_rule_unchanged() -> None:
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    broken = (*start, (0, 3, 0))  # A works on their day off
+    result = improve_by_neighbourhoods(
+        build_nrp_model(problem), broken, time_limit=0, steps=5, step_seconds=1.0
+    )
+    assert result.keys == broken and result.objective is None and result.steps == 0
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_neighbourhood_search_by_steps_improves_and_repeats_itself() -> None:
+    """Instance5 from the greedy roster: fewer cost after 8 steps, every rule kept, and the
+    same roster from the same seed."""
+    inst = read_instance(CURTOIS / "Instance5.txt")
+    problem = compile_problem(inst)
+    greedy = cover_roster(problem)
+    runs = [
+        improve_by_neighbourhoods(
+            build_nrp_model(problem), greedy, time_limit=0, steps=8, step_seconds=0.5, seed=2
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    scored = evaluate(inst, solution_rows(problem, runs[0].keys))
+    assert scored.feasible, scored.violations[:3]
+    assert scored.objective == runs[0].objective
+    assert scored.objective < evaluate(inst, solution_rows(problem, greedy)).objective

@@ -28,6 +28,7 @@ from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
 from callshift.roster.columns import price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
+from callshift.roster.lns import improve_by_neighbourhoods
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -51,6 +52,11 @@ COLUMN_ROUNDS_PER_SECOND = 4
 # the row search then has ``LONG_ROW_SEARCH_SHARE``
 COLUMN_MOST_DAYS = 84
 LONG_ROW_SEARCH_SHARE = 0.3
+# then neighbourhood search (`improve_by_neighbourhoods`) until this share of the limit has
+# passed (in deterministic runs, its steps per second of the limit); CP-SAT on the whole
+# model has the rest
+LNS_UNTIL = 0.9
+LNS_STEPS_PER_SECOND = 1
 
 MONDAY = date(2024, 1, 1)  # every instance starts on a Monday; which one does not matter
 
@@ -202,7 +208,22 @@ def solve_instance(
         m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
     if dived is not None and on_progress is not None:
         on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
-    if first is not None and bound is not None and cost <= bound:
+    proved = first is not None and bound is not None and cost <= bound
+    if first is not None and not proved:
+        share = time_limit * LNS_UNTIL - (time.monotonic() - began)
+        steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
+        if deterministic or share > 0:
+            mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
+            if mended.objective is not None and mended.keys != first:
+                first = mended.keys
+                scored = evaluate(instance, solution_rows(problem, first))
+                cost = scored.objective
+            if mended.proved:
+                bound, proved = int(cost), True
+            if on_progress is not None:
+                on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
+    if first is not None and proved:
+        assert bound is not None
         solution = Solution(
             problem, first, "OPTIMAL", float(cost), float(bound), time.monotonic() - began
         )

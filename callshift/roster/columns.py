@@ -13,9 +13,9 @@ ways:
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others, and goes on until every agent has one row. While time is left, it
-dives again from the whole master, fixing one of the three heaviest at random each step;
-the cheapest roster wins. Every row is legal by construction, so any stop leaves a legal
-roster.
+dives again from the whole master, fixing one of the three heaviest at random each step,
+until ten dives in a row find nothing cheaper; the cheapest roster wins. Every row is
+legal by construction, so any stop leaves a legal roster.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
 DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
-DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows
+DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
+DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class _Master:
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """The master's value, the cover's prices and each agent's dual."""
         status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:  # GLOP lost its way from the last basis
+            fresh = pywraplp.MPSolverParameters()
+            fresh.SetIntegerParam(fresh.INCREMENTALITY, fresh.INCREMENTALITY_OFF)
+            status = self.lp.Solve(fresh)
         if status != pywraplp.Solver.OPTIMAL:  # a column per agent and soft cover: always
             raise RuntimeError(f"the master programme ended {status}")  # pragma: no cover
         prices = {k: row.dual_value() for k, row in self.cover.items()}
@@ -313,14 +318,17 @@ def price_and_dive(
 
     rows, cost = given, master.roster_cost(given)
     rng = random.Random(seed)
-    dives = 0
+    dives = since_cheaper = 0
     while dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
         dived = dive(rng if dives else None)
         dives += 1
+        since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
-            rows, cost = dived, dived_cost
+            rows, cost, since_cheaper = dived, dived_cost, 0
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
-        if proved or (not deterministic and elapsed() >= time_limit):
+        if proved or since_cheaper >= DIVE_PATIENCE:
+            break
+        if not deterministic and elapsed() >= time_limit:
             break
     return ColumnResult(
         keys=tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items())),
