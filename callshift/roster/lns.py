@@ -54,80 +54,91 @@ def improve_by_neighbourhoods(
     began = time.monotonic()
     deterministic = steps is not None
     proto = m.model.proto
-    index = {key: var.index for key, var in m.x.items()}
-    domains = {i: list(proto.variables[i].domain) for i in index.values()}
     agents, days = len(m.problem.agents), m.problem.days
+    templates = len(m.problem.templates)
+    index = {key: var.index for key, var in m.x.items()}
+    domains = {i: tuple(proto.variables[i].domain) for i in index.values()}
+    value = dict.fromkeys(index, 0)  # the current roster, cell by cell
+    for key in keys:
+        value[key] = 1
     rng = random.Random(seed)
     share = dict.fromkeys(KINDS, min(FIRST_SHARE, FIRST_CELLS / max(len(index), 1)))
 
+    def fix(key: Key) -> None:
+        domain = proto.variables[index[key]].domain
+        domain[0], domain[1] = value[key], value[key]
+
     def step(
-        free_agents: set[int] | None, first: int, last: int, seconds: float
-    ) -> tuple[cp_model.CpSolverStatus, tuple[Key, ...] | None, float | None]:
-        """Solve with agents ``free_agents`` (None: all) free on days first..last-1; the
-        status, the roster found (or None) and its value."""
-        chosen = set(current)
-        hint_vars: list[int] = []
-        hint_values: list[int] = []
-        try:
-            for key, i in index.items():
-                value = 1 if key in chosen else 0
-                a, d, _ = key
-                if first <= d < last and (free_agents is None or a in free_agents):
-                    hint_vars.append(i)
-                    hint_values.append(value)
-                else:
-                    domain = proto.variables[i].domain
-                    domain[0], domain[1] = value, value
-            proto.clear_solution_hint()
-            proto.solution_hint.vars.extend(hint_vars)
-            proto.solution_hint.values.extend(hint_values)
-            solver = cp_model.CpSolver()
-            solver.parameters.num_workers = 1
-            solver.parameters.random_seed = seed + done
-            solver.parameters.catch_sigint_signal = False
-            if deterministic:
-                solver.parameters.max_deterministic_time = seconds
-            else:
-                solver.parameters.max_time_in_seconds = max(seconds, 0.01)
-            status = solver.solve(m.model)
-        finally:
-            for i, domain in domains.items():
-                proto.variables[i].domain[0], proto.variables[i].domain[1] = domain
-            proto.clear_solution_hint()
+        cells: list[Key], seconds: float
+    ) -> tuple[cp_model.CpSolverStatus, dict[Key, int] | None, float | None]:
+        """Solve with ``cells`` free (the rest fixed); the status, the free cells' values
+        found (or None) and the roster's value."""
+        proto.clear_solution_hint()
+        for key in cells:
+            i = index[key]
+            proto.variables[i].domain[0], proto.variables[i].domain[1] = domains[i]
+            proto.solution_hint.vars.append(i)
+            proto.solution_hint.values.append(value[key])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed + done
+        solver.parameters.catch_sigint_signal = False
+        if deterministic:
+            solver.parameters.max_deterministic_time = seconds
+        else:
+            solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+        status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, None, None
-        values = solver.response_proto.solution
-        found = tuple(key for key, i in index.items() if values[i])
+        found = {key: int(solver.value(m.x[key])) for key in cells}
         return status, found, solver.objective_value
 
-    current = keys
     done = 0
-    _, _, objective = step(set(), 0, 0, step_seconds)  # every cell fixed: the start's value
-    if objective is None:
-        return LnsResult(keys, None, 0, False)
     proved = False
-    while (done < steps) if steps is not None else time.monotonic() - began < time_limit:
-        done += 1
-        kind = KINDS[done % len(KINDS)]
-        if kind == "days":
-            width = max(1, min(days, round(days * share[kind])))
-            free_agents = None
-        else:  # as many agents in proportion as days
-            side = share[kind] ** 0.5
-            width = max(1, min(days, round(days * side)))
-            free_agents = set(rng.sample(range(agents), max(1, min(agents, round(agents * side)))))
-        first = rng.randrange(days - width + 1)
-        seconds = step_seconds
-        if not deterministic:
-            seconds = min(seconds, time_limit - (time.monotonic() - began))
-        status, found, value = step(free_agents, first, first + width, seconds)
-        if found is not None and value is not None and value <= objective:
-            current, objective = found, value
-        if status == cp_model.OPTIMAL:
-            if width == days and free_agents is None:
-                proved = True
-                break
-            share[kind] = min(1.0, share[kind] * GROW)
-        else:
-            share[kind] = max(LEAST_SHARE, share[kind] / GROW)
-    return LnsResult(current, objective, done, proved)
+    try:
+        for key in index:
+            fix(key)
+        _, _, objective = step([], step_seconds)  # every cell fixed: the start's value
+        if objective is None:
+            return LnsResult(keys, None, 0, False)
+        while (done < steps) if steps is not None else time.monotonic() - began < time_limit:
+            done += 1
+            kind = KINDS[done % len(KINDS)]
+            if kind == "days":
+                width = max(1, min(days, round(days * share[kind])))
+                free_agents: list[int] = list(range(agents))
+            else:  # as many agents in proportion as days
+                side = share[kind] ** 0.5
+                width = max(1, min(days, round(days * side)))
+                free_agents = sorted(
+                    rng.sample(range(agents), max(1, min(agents, round(agents * side))))
+                )
+            first = rng.randrange(days - width + 1)
+            cells = [
+                (a, d, t)
+                for a in free_agents
+                for d in range(first, first + width)
+                for t in range(templates)
+            ]
+            seconds = step_seconds
+            if not deterministic:
+                seconds = min(seconds, time_limit - (time.monotonic() - began))
+            status, found, worth = step(cells, seconds)
+            if found is not None and worth is not None and worth <= objective:
+                value.update(found)
+                objective = worth
+            for key in cells:
+                fix(key)
+            if status == cp_model.OPTIMAL:
+                if width == days and len(free_agents) == agents:
+                    proved = True
+                    break
+                share[kind] = min(1.0, share[kind] * GROW)
+            else:
+                share[kind] = max(LEAST_SHARE, share[kind] / GROW)
+    finally:
+        for i, domain in domains.items():
+            proto.variables[i].domain[0], proto.variables[i].domain[1] = domain
+        proto.clear_solution_hint()
+    chosen = tuple(key for key, on in value.items() if on)
+    return LnsResult(chosen, objective, done, proved)
