@@ -47,10 +47,11 @@ ROW_SEARCH_SHARE = 0.1
 ROW_STEPS_PER_SECOND = 5
 COLUMN_SHARE = 0.6
 COLUMN_ROUNDS_PER_SECOND = 4
-# longer horizons skip column generation (its rounds are too slow to pay within the
-# benchmark's limits: Instance20, 26 weeks, 9247 with it against 7236 without, at 90 s);
+# larger models (employees × days × shift types) skip column generation: its rounds are
+# too slow to pay within the benchmark's limits (Instance20, 54,600 cells, 9247 with it
+# against 7236 without at 90 s; Instance13, 60,480 cells, 6409 against 5141 at 120 s);
 # the row search then has ``LONG_ROW_SEARCH_SHARE``
-COLUMN_MOST_DAYS = 84
+COLUMN_MOST_CELLS = 30_000
 LONG_ROW_SEARCH_SHARE = 0.3
 # then neighbourhood search (`improve_by_neighbourhoods`) until this share of the limit has
 # passed (in deterministic runs, its steps per second of the limit); CP-SAT on the whole
@@ -170,9 +171,11 @@ def solve_instance(
     first roster (``hint``): the greedy `cover_roster`, improved row by row by
     `improve_rows` for ``ROW_SEARCH_SHARE`` of the time, then by column generation and a
     dive (`price_and_dive`) for ``COLUMN_SHARE``; steps and pricing rounds instead, when
-    ``deterministic``. Without ``columns``, or on a horizon longer than
-    ``COLUMN_MOST_DAYS``, the row search has ``LONG_ROW_SEARCH_SHARE`` and nothing follows
-    it. CP-SAT has the rest, and the answer is the better of its roster and the first.
+    ``deterministic``. Without ``columns``, or on a model of more than
+    ``COLUMN_MOST_CELLS`` shift cells, the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
+    Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
+    time has passed; CP-SAT has the rest, and the answer is the better of its roster and
+    the first.
     A lower bound the column generation proves is the solver's too: CP-SAT is told no
     roster costs less, and does not run at all when the first roster reaches it. When the
     solver ends without a roster, the first one is the answer if the evaluator finds it
@@ -183,7 +186,7 @@ def solve_instance(
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
     first = cover_roster(problem) if hint else None
     bound: int | None = None
-    columns = columns and problem.days <= COLUMN_MOST_DAYS
+    columns = columns and len(m.x) <= COLUMN_MOST_CELLS
     if first is not None:
         share = time_limit * (ROW_SEARCH_SHARE if columns else LONG_ROW_SEARCH_SHARE)
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
