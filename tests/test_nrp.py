@@ -32,6 +32,7 @@ from callshift.nrp.compile import (
 )
 from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
+from callshift.roster import columns as columns_module
 from callshift.roster.columns import _ExactPricer, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.lns import improve_by_neighbourhoods
@@ -550,6 +551,33 @@ def test_a_roster_at_the_proved_bound_is_optimal_without_cp_sat(
     assert result.solution.status == "OPTIMAL"
     assert result.objective == result.best_bound == 828
     assert evaluate(inst, result.rows).objective == 828
+
+
+@pytest.mark.parametrize("fails_at", [1, 2, 5, 12, 30])
+def test_a_master_that_glop_cannot_solve_ends_the_columns_phase_with_a_legal_roster(
+    monkeypatch: pytest.MonkeyPatch, fails_at: int
+) -> None:
+    """GLOP has ended ABNORMAL on a master programme (Instance5 and 8, rarely). From then
+    on the column phase gives up, in pricing or mid-dive, and returns the cheapest legal
+    roster it has: never an exception, never a roster dearer than the one it was given."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    calls = [0]
+    solve = columns_module._Master.solve
+
+    def failing(self: object) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        calls[0] += 1
+        if calls[0] >= fails_at:
+            raise columns_module.MasterFailed("ABNORMAL")
+        return solve(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columns_module._Master, "solve", failing)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    assert calls[0] >= fails_at  # it did fail
+    scored = evaluate(inst, solution_rows(problem, result.keys))
+    assert scored.feasible, scored.violations
+    assert scored.objective <= 105
 
 
 # --------------------------------------------------------------------------- neighbourhood search

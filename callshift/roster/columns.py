@@ -59,10 +59,14 @@ class ColumnResult:
     keys: tuple[Key, ...]
     cost: int
     bound: float | None  # no roster costs less; None: exact pricing never ran
-    lp_value: float  # the last master's value before the dive
+    lp_value: float  # the last master's value before the dive (nan: GLOP failed)
     columns: int
     rounds: int  # pricing rounds before the dive
     dives: int
+
+
+class MasterFailed(RuntimeError):
+    """GLOP found no optimum of the master programme (it has one: a numerical failure)."""
 
 
 class _Master:
@@ -108,14 +112,21 @@ class _Master:
         return True
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
-        """The master's value, the cover's prices and each agent's dual."""
+        """The master's value, the cover's prices and each agent's dual. The programme
+        always has an optimum (a column per agent, soft cover), but GLOP has ended
+        ABNORMAL on it, rarely; it is then solved again from scratch, then by the other
+        simplex, and `MasterFailed` is raised if that fails too."""
         status = self.lp.Solve()
-        if status != pywraplp.Solver.OPTIMAL:  # GLOP lost its way from the last basis
+        if status != pywraplp.Solver.OPTIMAL:  # lost its way from the last basis?
             fresh = pywraplp.MPSolverParameters()
             fresh.SetIntegerParam(fresh.INCREMENTALITY, fresh.INCREMENTALITY_OFF)
             status = self.lp.Solve(fresh)
-        if status != pywraplp.Solver.OPTIMAL:  # a column per agent and soft cover: always
-            raise RuntimeError(f"the master programme ended {status}")  # pragma: no cover
+            if status != pywraplp.Solver.OPTIMAL:
+                self.lp.SetSolverSpecificParametersAsString("use_dual_simplex: true")
+                status = self.lp.Solve(fresh)
+                self.lp.SetSolverSpecificParametersAsString("")
+        if status != pywraplp.Solver.OPTIMAL:
+            raise MasterFailed(f"the master programme ended {status}")
         prices = {k: row.dual_value() for k, row in self.cover.items()}
         return self.objective.Value(), prices, [row.dual_value() for row in self.convexity]
 
@@ -271,16 +282,20 @@ def price_and_dive(
     bound: float | None = None
     done = 0
     everyone = list(range(len(p.agents)))
-    while (done < rounds) if rounds is not None else elapsed() < pricing_until:
-        done += 1
-        if heuristic_round(everyone) or heuristic_round(everyone, thorough=True):
-            continue
-        added, proved = exact_round()
-        if proved is not None:
-            bound = proved if bound is None else max(bound, proved)
-        if not added:
-            break
-    lp_value, _, _ = master.solve()
+    lp_value, failed = math.nan, False
+    try:
+        while (done < rounds) if rounds is not None else elapsed() < pricing_until:
+            done += 1
+            if heuristic_round(everyone) or heuristic_round(everyone, thorough=True):
+                continue
+            added, proved = exact_round()
+            if proved is not None:
+                bound = proved if bound is None else max(bound, proved)
+            if not added:
+                break
+        lp_value, _, _ = master.solve()
+    except MasterFailed:  # no dive: the roster given is the answer
+        failed = True
 
     def dive(rng: random.Random | None) -> list[Row]:
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
@@ -319,8 +334,11 @@ def price_and_dive(
     rows, cost = given, master.roster_cost(given)
     rng = random.Random(seed)
     dives = since_cheaper = 0
-    while dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
-        dived = dive(rng if dives else None)
+    while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
+        try:
+            dived = dive(rng if dives else None)
+        except MasterFailed:  # the cheapest roster so far is the answer
+            break
         dives += 1
         since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
