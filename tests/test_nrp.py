@@ -602,6 +602,7 @@ def test_neighbourhood_search_leaves_the_model_as_it_found_it() -> None:
     problem = compile_problem(inst)
     start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
     m = build_nrp_model(problem)
+    m.model.add_hint(m.x[1, 0, 0], True)  # a hint of the caller's own is kept too
     before = str(m.model.proto)
     improve_by_neighbourhoods(m, start, time_limit=0, steps=3, step_seconds=1.0)
     assert str(m.model.proto) == before

@@ -217,7 +217,7 @@ def solve_instance(
         steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
         if deterministic or share > 0:
             mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
-            if mended.objective is not None and mended.keys != first:
+            if mended.objective is not None and set(mended.keys) != set(first):
                 first = mended.keys
                 scored = evaluate(instance, solution_rows(problem, first))
                 cost = scored.objective

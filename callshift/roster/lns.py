@@ -8,8 +8,9 @@ out of time. A step's roster is kept when it costs no more than the current one 
 that ties moves the search sideways). When a window of every day is solved to optimality,
 the roster is optimal and the search ends.
 
-The model is changed only for the length of a step (domains of the fixed shift variables
-and the hint) and left as it was found, so the caller can solve it whole afterwards. Each
+While the search runs the model's shift variables are fixed at the current roster (their
+domains), each step freeing and re-fixing its own cells, and its hint is the free cells';
+afterwards the model is as it was found, so the caller can solve it whole. Each
 neighbourhood is the model's own rules, so every step's roster keeps every hard rule the
 model has.
 """
@@ -58,6 +59,7 @@ def improve_by_neighbourhoods(
     templates = len(m.problem.templates)
     index = {key: var.index for key, var in m.x.items()}
     domains = {i: tuple(proto.variables[i].domain) for i in index.values()}
+    hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
     value = dict.fromkeys(index, 0)  # the current roster, cell by cell
     for key in keys:
         value[key] = 1
@@ -140,5 +142,7 @@ def improve_by_neighbourhoods(
         for i, domain in domains.items():
             proto.variables[i].domain[0], proto.variables[i].domain[1] = domain
         proto.clear_solution_hint()
+        proto.solution_hint.vars.extend(hint[0])
+        proto.solution_hint.values.extend(hint[1])
     chosen = tuple(key for key, on in value.items() if on)
     return LnsResult(chosen, objective, done, proved)
