@@ -181,6 +181,12 @@ def solve_instance(
     solver ends without a roster, the first one is the answer if the evaluator finds it
     keeps every hard rule (status ``HINT``); otherwise raises `InfeasibleError`."""
     began = time.monotonic()
+
+    def report(cost: float, bound: int | None) -> None:
+        """Tell ``on_progress`` what the roster in hand costs, as the evaluator scores it."""
+        if on_progress is not None:
+            on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
+
     problem = compile_problem(instance)
     m = build_nrp_model(problem)
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
@@ -192,8 +198,7 @@ def solve_instance(
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
         first = improve_rows(problem, first, time_limit=share, seed=seed, steps=steps)
         if on_progress is not None:
-            searched = evaluate(instance, solution_rows(problem, first)).objective
-            on_progress(Progress(instance.name, time.monotonic() - began, searched, None))
+            report(evaluate(instance, solution_rows(problem, first)).objective, None)
     dived = None
     if first is not None and columns and (deterministic or time.monotonic() - began < time_limit):
         share = time_limit * COLUMN_SHARE
@@ -209,8 +214,8 @@ def solve_instance(
     if dived is not None and dived.bound is not None:  # objective = dive's cost + a constant
         bound = math.ceil(dived.bound + cost - dived.cost - 1e-6)
         m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
-    if dived is not None and on_progress is not None:
-        on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
+    if dived is not None:
+        report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
     if first is not None and not proved:
         share = time_limit * LNS_UNTIL - (time.monotonic() - began)
@@ -223,8 +228,7 @@ def solve_instance(
                 cost = scored.objective
             if mended.proved:
                 bound, proved = int(cost), True
-            if on_progress is not None:
-                on_progress(Progress(instance.name, time.monotonic() - began, cost, bound))
+            report(cost, bound)
     if first is not None and proved:
         assert bound is not None
         solution = Solution(
