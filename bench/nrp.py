@@ -92,8 +92,8 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
         "## Curtois & Qu staff scheduling benchmark",
         "",
         "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
-        "engine (the greedy first roster, the row search, column generation and a dive, the",
-        "neighbourhood search, then CP-SAT; docs/nrp.md):",
+        "engine (the greedy first roster, the row search, column generation and a dive,",
+        "CP-SAT near the master's mix, the neighbourhood search, then CP-SAT; docs/nrp.md):",
         f"CP-SAT {ortools.__version__}, {args.workers} workers, seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}),",
         f"time limit {args.small:g} s for 1–12, {args.medium:g} s for 13–19, "

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from typer.testing import CliRunner
 
 from callshift.cli import app
+from callshift.config import SolverSettings
 from callshift.errors import InfeasibleError
 from callshift.nrp import compile as compile_module
 from callshift.nrp import evaluate as evaluator
@@ -34,9 +35,9 @@ from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster import columns as columns_module
 from callshift.roster.columns import _ExactPricer, price_and_dive
-from callshift.roster.construct import cover_roster, improve_rows
-from callshift.roster.lns import improve_by_neighbourhoods
-from callshift.roster.model import LIMIT_RULES, Key
+from callshift.roster.construct import _cover_context, cover_roster, improve_rows
+from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
+from callshift.roster.model import LIMIT_RULES, Key, RosterModel
 from callshift.roster.solve import Solution
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
@@ -553,6 +554,30 @@ def test_a_roster_at_the_proved_bound_is_optimal_without_cp_sat(
     assert evaluate(inst, result.rows).objective == 828
 
 
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_the_masters_mix_is_what_its_value_pays_for() -> None:
+    """Instance5's master before the dive: each agent-day's cells weigh at most one in all,
+    and the cover cost of the mix's cover, less the requests it grants, is the master's
+    value (a mix that lost or doubled a column's weight would not add up)."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    day_weight: dict[tuple[int, int], float] = {}
+    cover: dict[tuple[int, int], float] = {}
+    for (a, d, t), weight in result.mix.items():
+        day_weight[a, d] = day_weight.get((a, d), 0.0) + weight
+        cover[d, t] = cover.get((d, t), 0.0) + weight
+    assert max(day_weight.values()) <= 1 + 1e-6
+    assert any(1e-6 < w < 1 - 1e-6 for w in result.mix.values())  # the mix is not a roster
+    wants = _cover_context(problem)[2]
+    value = sum(
+        target.under_weight * max(0.0, target.required - cover.get(key, 0.0))
+        + target.over_weight * max(0.0, cover.get(key, 0.0) - target.required)
+        for key, target in problem.shift_cover.items()
+    ) - sum(wants.get(key, 0) * weight for key, weight in result.mix.items())
+    assert value == pytest.approx(result.lp_value, abs=1e-4)
+
+
 @pytest.mark.parametrize("fails_at", [1, 2, 5, 12, 30])
 def test_a_master_that_glop_cannot_solve_ends_the_columns_phase_with_a_legal_roster(
     monkeypatch: pytest.MonkeyPatch, fails_at: int
@@ -637,3 +662,49 @@ def test_neighbourhood_search_by_steps_improves_and_repeats_itself() -> None:
     assert scored.feasible, scored.violations[:3]
     assert scored.objective == runs[0].objective
     assert scored.objective < evaluate(inst, solution_rows(problem, greedy)).objective
+
+
+# --------------------------------------------------------------------------- near the master's mix
+
+
+def tiny_start() -> tuple[Instance, RosterModel, tuple[Key, ...]]:
+    """The tiny instance's model and its hand-made legal roster (cost 105)."""
+    inst = read_instance(TINY)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    return inst, build_nrp_model(compile_problem(inst)), start
+
+
+ONE_WORKER = SolverSettings(time_limit_seconds=10, workers=1, seed=0)
+
+
+def test_near_mix_keeps_the_days_the_mix_agrees_on_and_solves_the_rest() -> None:
+    """The mix agrees with employee A's whole row (shift days and days off) and is torn
+    between every shift elsewhere: A's row comes back as it was, and the rest is the best
+    any roster with that row can do, as CP-SAT finds it on the model with A's row fixed."""
+    inst, m, start = tiny_start()
+    templates = len(inst.shifts)
+    mix = {key: 1.0 for key in start if key[0] == 0}
+    for a in range(1, len(inst.staff)):
+        for d in range(inst.horizon):
+            mix.update({(a, d, t): 1 / (templates + 1) for t in range(templates)})
+    before = str(m.model.proto)
+    found = improve_near_mix(m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True)
+    assert str(m.model.proto) == before  # the model as it was found
+    assert found is not None
+    assert sorted(k for k in found if k[0] == 0) == sorted(k for k in start if k[0] == 0)
+    scored = evaluate(inst, solution_rows(m.problem, found))
+    assert scored.feasible, scored.violations
+    for d in range(inst.horizon):
+        for t in range(templates):
+            m.model.add(m.x[0, d, t] == int((0, d, t) in start))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert scored.objective == round(solver.objective_value) < 105
+
+
+def test_near_mix_that_agrees_everywhere_gives_the_roster_back() -> None:
+    _, m, start = tiny_start()
+    mix = dict.fromkeys(start, 1.0)  # and so the days off too: their weight is 1 - 0
+    found = improve_near_mix(m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True)
+    assert found is not None and sorted(found) == sorted(start)

@@ -28,7 +28,7 @@ from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
 from callshift.roster.columns import price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
-from callshift.roster.lns import improve_by_neighbourhoods
+from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -53,10 +53,14 @@ COLUMN_ROUNDS_PER_SECOND = 4
 # the row search then has ``LONG_ROW_SEARCH_SHARE``
 COLUMN_MOST_CELLS = 30_000
 LONG_ROW_SEARCH_SHARE = 0.3
+# then, if exact pricing proved a bound (the master is near its optimum, so its mix is worth
+# following), CP-SAT on the days the master's mix leaves open (`improve_near_mix`) for this
+# share of the limit;
+MIX_SHARE = 0.25
 # then neighbourhood search (`improve_by_neighbourhoods`) until this share of the limit has
 # passed (in deterministic runs, its steps per second of the limit); CP-SAT on the whole
 # model has the rest
-LNS_UNTIL = 0.9
+LNS_UNTIL = 0.95
 LNS_STEPS_PER_SECOND = 1
 
 MONDAY = date(2024, 1, 1)  # every instance starts on a Monday; which one does not matter
@@ -217,6 +221,25 @@ def solve_instance(
     if dived is not None:
         report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
+    if first is not None and not proved and dived is not None and dived.mix and bound is not None:
+        share = time_limit * MIX_SHARE
+        if not deterministic:
+            share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
+        near = None
+        if share > 0:
+            near = improve_near_mix(
+                m,
+                first,
+                dived.mix,
+                settings=settings,
+                time_limit=share,
+                deterministic=deterministic,
+            )
+        near_scored = evaluate(instance, solution_rows(problem, near)) if near else None
+        if near is not None and near_scored is not None and near_scored.objective < cost:
+            first, scored, cost = near, near_scored, near_scored.objective
+            proved = bound is not None and cost <= bound
+            report(cost, bound)
     if first is not None and not proved:
         share = time_limit * LNS_UNTIL - (time.monotonic() - began)
         steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None

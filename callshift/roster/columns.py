@@ -60,6 +60,7 @@ class ColumnResult:
     cost: int
     bound: float | None  # no roster costs less; None: exact pricing never ran
     lp_value: float  # the last master's value before the dive (nan: GLOP failed)
+    mix: dict[Key, float]  # each shift cell's weight in that master's mix (empty: failed)
     columns: int
     rounds: int  # pricing rounds before the dive
     dives: int
@@ -145,6 +146,16 @@ class _Master:
         weights = [var.solution_value() for _, var in self.columns[a]]
         k = max(range(len(weights)), key=weights.__getitem__)
         return weights[k], k
+
+    def mix(self) -> dict[Key, float]:
+        """Each (agent, day, template) cell's weight in the last solution's mix."""
+        weights: dict[Key, float] = {}
+        for a, columns in enumerate(self.columns):
+            for row, var in columns:
+                if (weight := var.solution_value()) > 1e-9:
+                    for d, t in row.items():
+                        weights[a, d, t] = weights.get((a, d, t), 0.0) + weight
+        return weights
 
     def roster_cost(self, rows: list[Row]) -> int:
         cover: dict[tuple[int, int], int] = {}
@@ -283,6 +294,7 @@ def price_and_dive(
     done = 0
     everyone = list(range(len(p.agents)))
     lp_value, failed = math.nan, False
+    mix: dict[Key, float] = {}
     try:
         while (done < rounds) if rounds is not None else elapsed() < pricing_until:
             done += 1
@@ -294,6 +306,7 @@ def price_and_dive(
             if not added:
                 break
         lp_value, _, _ = master.solve()
+        mix = master.mix()
     except MasterFailed:  # no dive: the roster given is the answer
         failed = True
 
@@ -353,6 +366,7 @@ def price_and_dive(
         cost=cost,
         bound=bound,
         lp_value=lp_value,
+        mix=mix,
         columns=sum(len(c) for c in master.columns),
         rounds=done,
         dives=dives,

@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from callshift.config import SolverSettings
 from callshift.roster.model import Key, RosterModel
+from callshift.roster.solve import cp_solver
 
 KINDS = ("days", "block")
 FIRST_SHARE = 0.2  # of the roster's cells a neighbourhood frees at first,
 FIRST_CELLS = 1500  # or this many cells, if fewer
 GROW = 1.15  # its size, times this after a proof, divided by it after a timeout
 LEAST_SHARE = 0.02
+AGREE = 0.9  # `improve_near_mix`: an agent-day the mix gives this weight to stays as it is
 STEP_SECONDS = 1.0  # CP-SAT's time per step (deterministic time, in deterministic runs)
 
 
@@ -58,8 +63,6 @@ def improve_by_neighbourhoods(
     agents, days = len(m.problem.agents), m.problem.days
     templates = len(m.problem.templates)
     index = {key: var.index for key, var in m.x.items()}
-    domains = {i: tuple(proto.variables[i].domain) for i in index.values()}
-    hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
     value = dict.fromkeys(index, 0)  # the current roster, cell by cell
     for key in keys:
         value[key] = 1
@@ -97,7 +100,7 @@ def improve_by_neighbourhoods(
 
     done = 0
     proved = False
-    try:
+    with _restored(m) as domains:
         for key in index:
             fix(key)
         _, _, objective = step([], step_seconds)  # every cell fixed: the start's value
@@ -138,11 +141,66 @@ def improve_by_neighbourhoods(
                 share[kind] = min(1.0, share[kind] * GROW)
             else:
                 share[kind] = max(LEAST_SHARE, share[kind] / GROW)
+    chosen = tuple(key for key, on in value.items() if on)
+    return LnsResult(chosen, objective, done, proved)
+
+
+def improve_near_mix(
+    m: RosterModel,
+    keys: tuple[Key, ...],
+    mix: dict[Key, float],
+    *,
+    settings: SolverSettings,
+    time_limit: float,
+    deterministic: bool = False,
+    agree: float = AGREE,
+) -> tuple[Key, ...] | None:
+    """Solve ``m`` (its objective set) from the roster ``keys`` with every agent-day fixed
+    where the column master's mix (``mix``, each cell's weight) agrees with the roster's
+    shift or day off by at least ``agree``; the days it leaves open are free. The roster
+    found, or None if CP-SAT (on the ``settings``' workers and seed) found none in
+    ``time_limit`` seconds (deterministic time, if ``deterministic``). The roster can cost
+    more than ``keys`` if CP-SAT has not yet reached their value: the caller compares."""
+    templates = range(len(m.problem.templates))
+    shift = {(a, d): t for a, d, t in keys}
+    proto = m.model.proto
+    with _restored(m):
+        for a in range(len(m.problem.agents)):
+            for d in range(m.problem.days):
+                t = shift.get((a, d))
+                if t is None:
+                    weight = 1.0 - sum(mix.get((a, d, u), 0.0) for u in templates)
+                else:
+                    weight = mix.get((a, d, t), 0.0)
+                if weight < agree:
+                    continue
+                for u in templates:
+                    if (a, d, u) in m.x:
+                        domain = proto.variables[m.x[a, d, u].index].domain
+                        domain[0] = domain[1] = int(u == t)
+        proto.clear_solution_hint()
+        for key, var in m.x.items():
+            proto.solution_hint.vars.append(var.index)
+            proto.solution_hint.values.append(int(shift.get(key[:2]) == key[2]))
+        solver = cp_solver(settings, max(time_limit, 0.01), deterministic)
+        if solver.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return tuple(key for key, var in m.x.items() if solver.value(var))
+
+
+@contextmanager
+def _restored(m: RosterModel) -> Iterator[dict[int, tuple[int, ...]]]:
+    """Give back the shift variables' domains (yielded, by variable index) and the model's
+    hint as they were, however the block inside ends."""
+    proto = m.model.proto
+    domains = {var.index: tuple(proto.variables[var.index].domain) for var in m.x.values()}
+    hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
+    try:
+        yield domains
     finally:
         for i, domain in domains.items():
             proto.variables[i].domain[0], proto.variables[i].domain[1] = domain
         proto.clear_solution_hint()
-        proto.solution_hint.vars.extend(hint[0])
-        proto.solution_hint.values.extend(hint[1])
-    chosen = tuple(key for key, on in value.items() if on)
-    return LnsResult(chosen, objective, done, proved)
+        if hint[0]:  # (extending by nothing would leave an empty hint that was not there)
+            proto.solution_hint.vars.extend(hint[0])
+            proto.solution_hint.values.extend(hint[1])

@@ -132,7 +132,11 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.callback(Progress(self.phase, time.monotonic() - self.began, self.objective, bound))
 
 
-def _solver(settings: SolverSettings, time_limit: float, deterministic: bool) -> cp_model.CpSolver:
+def cp_solver(
+    settings: SolverSettings, time_limit: float, deterministic: bool
+) -> cp_model.CpSolver:
+    """A CP-SAT solver on the settings' workers (all cores if 0) and seed, limited to
+    ``time_limit`` seconds (deterministic time, if ``deterministic``)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = settings.workers or os.cpu_count() or 1
@@ -329,7 +333,7 @@ def _solve_built(
         _complete_hint(m.model, max(limit * 0.2, 10.0))  # an upper bound: it is quick
     if not deterministic:
         limit -= time.monotonic() - entered
-    solver = _solver(settings, max(limit, 0.01), deterministic)
+    solver = cp_solver(settings, max(limit, 0.01), deterministic)
     solver.parameters.relative_gap_limit = gap
     if lns:
         solver.parameters.use_lns_only = True  # improve the coverage roster by neighbourhoods
@@ -526,7 +530,7 @@ def covering_bound(
         model.minimize(covered_surplus(problem, counts))
     else:
         model.minimize(sum(problem.templates[t].paid_minutes * v for (_, t), v in counts.items()))
-    solver = _solver(
+    solver = cp_solver(
         SolverSettings(time_limit, 1 if deterministic else min(os.cpu_count() or 1, 8)),
         time_limit,
         deterministic,
