@@ -13,6 +13,10 @@ domains), each step freeing and re-fixing its own cells, and its hint is the fre
 afterwards the model is as it was found, so the caller can solve it whole. Each
 neighbourhood is the model's own rules, so every step's roster keeps every hard rule the
 model has.
+
+`improve_near_mix` is one larger neighbourhood, for when column generation has a master
+near its optimum: the agent-days its mix settles stay fixed, and CP-SAT (all its workers)
+searches the rest.
 """
 
 from __future__ import annotations
