@@ -235,10 +235,12 @@ def solve_instance(
                 time_limit=share,
                 deterministic=deterministic,
             )
-        near_scored = evaluate(instance, solution_rows(problem, near)) if near else None
-        if near is not None and near_scored is not None and near_scored.objective < cost:
+        if (
+            near
+            and (near_scored := evaluate(instance, solution_rows(problem, near))).objective < cost
+        ):
             first, scored, cost = near, near_scored, near_scored.objective
-            proved = bound is not None and cost <= bound
+            proved = cost <= bound
             report(cost, bound)
     if first is not None and not proved:
         share = time_limit * LNS_UNTIL - (time.monotonic() - began)
