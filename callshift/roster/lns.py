@@ -88,14 +88,9 @@ def improve_by_neighbourhoods(
             proto.variables[i].domain[0], proto.variables[i].domain[1] = domains[i]
             proto.solution_hint.vars.append(i)
             proto.solution_hint.values.append(value[key])
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed + done
-        solver.parameters.catch_sigint_signal = False
-        if deterministic:
-            solver.parameters.max_deterministic_time = seconds
-        else:
-            solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+        limit = max(seconds, 0.01)
+        one = SolverSettings(time_limit_seconds=limit, workers=1, seed=seed + done)
+        solver = cp_solver(one, limit, deterministic)
         status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status, None, None
