@@ -38,6 +38,7 @@ from callshift.roster.columns import _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
+from callshift.roster.problem import RosterProblem
 from callshift.roster.solve import Solution
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
@@ -346,6 +347,56 @@ def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
     assert result.best_bound is None
     with pytest.raises(InfeasibleError, match="no roster found in 1 s"):
         solve_instance(inst, time_limit=1, workers=1, hint=False)
+
+
+def test_cp_sat_is_not_started_when_it_could_not_read_the_model_in_the_time_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On Instance24 CP-SAT took 28 s to read the model before a limit of 0.1 s applied.
+    With less time left than reading would take, the first roster is the answer (HINT)
+    and CP-SAT is never started."""
+    inst = read_instance(TINY)
+
+    def never(*_: object, **__: object) -> Solution:
+        raise AssertionError("CP-SAT was started")
+
+    monkeypatch.setattr(compile_module, "solve_model", never)
+    monkeypatch.setattr(compile_module, "LNS_UNTIL", 0.0)
+    monkeypatch.setattr(compile_module, "CP_SAT_LOAD_SECONDS_PER_CONSTRAINT", 1.0)
+    result = solve_instance(inst, time_limit=5, workers=1, columns=False)
+    assert result.solution.status == "HINT"
+    scored = evaluate(inst, result.rows)
+    assert scored.feasible and result.objective == scored.objective
+    assert scored.objective <= evaluate(inst, greedy_rows(inst)).objective
+
+
+def test_row_search_has_only_the_time_building_the_model_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Building Instance24's model takes most of a 90 s limit; the row search then gets
+    what is left, not its share of the whole limit (it had 27 s, and the run took 166 s)."""
+    inst = read_instance(TINY)
+    clock = [1000.0]
+    monkeypatch.setattr(compile_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    built = compile_module.build_nrp_model
+
+    def slow_build(problem: RosterProblem) -> RosterModel:
+        clock[0] += 50.0  # as if building took 50 of the 60 s
+        return built(problem)
+
+    given: list[float] = []
+
+    def row_search(problem: RosterProblem, keys: tuple[Key, ...], **kw: float) -> tuple[Key, ...]:
+        given.append(kw["time_limit"])
+        return keys
+
+    monkeypatch.setattr(compile_module, "build_nrp_model", slow_build)
+    monkeypatch.setattr(compile_module, "improve_rows", row_search)
+    monkeypatch.setattr(compile_module, "LNS_UNTIL", 0.0)
+    result = solve_instance(inst, time_limit=60, workers=1, columns=False)
+    assert given == [pytest.approx(10.0)]  # not LONG_ROW_SEARCH_SHARE × 60 = 18
+    assert 60 * compile_module.LONG_ROW_SEARCH_SHARE > 10.0
+    assert evaluate(inst, result.rows).feasible
 
 
 def test_cli_writes_the_solution_and_prints_the_objective(tmp_path: Path) -> None:
