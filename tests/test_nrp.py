@@ -34,6 +34,7 @@ from callshift.nrp.compile import (
 from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster import columns as columns_module
+from callshift.roster import lns as lns_module
 from callshift.roster.columns import _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
@@ -671,6 +672,37 @@ def test_neighbourhood_search_mends_a_roster_to_the_optimum_and_proves_it() -> N
     assert scored.feasible, scored.violations
     assert scored.objective == result.objective == 0
     assert result.proved and result.steps < 60
+
+
+def test_neighbourhood_search_starts_no_step_that_would_end_past_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the largest models CP-SAT takes seconds to read the model whatever a step's own
+    limit (Instance23: 10 s for 0.1 s), and the last step ended 5 s past the search's
+    limit. With every solve taking 10 s on a fake clock and 25 s to go, the search takes
+    the start's value (10 s) and one step, not a second one ending at 30 s."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    clock = [0.0]
+    monkeypatch.setattr(lns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    real = lns_module.cp_solver
+
+    def slow(*args: object, **kwargs: object) -> cp_model.CpSolver:
+        solver = real(*args, **kwargs)  # type: ignore[arg-type]
+        solve = solver.solve
+
+        def solve_slowly(model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+            clock[0] += 10.0
+            return solve(model)
+
+        solver.solve = solve_slowly  # type: ignore[method-assign]
+        return solver
+
+    monkeypatch.setattr(lns_module, "cp_solver", slow)
+    result = improve_by_neighbourhoods(build_nrp_model(problem), start, time_limit=25)
+    assert result.steps == 1
+    assert clock[0] == 20.0
 
 
 def test_neighbourhood_search_leaves_the_model_as_it_found_it() -> None:

@@ -102,10 +102,18 @@ def improve_by_neighbourhoods(
     with _restored(m) as domains:
         for key in index:
             fix(key)
+        stepped = time.monotonic()
         _, _, objective = step([], step_seconds)  # every cell fixed: the start's value
         if objective is None:
             return LnsResult(keys, None, 0, False)
-        while (done < steps) if steps is not None else time.monotonic() - began < time_limit:
+        # a step's wall time, reading the model included: no step starts that would end
+        # past the limit (a step on Instance23's model takes 10 s whatever its own limit)
+        step_wall = time.monotonic() - stepped
+        while (
+            (done < steps)
+            if steps is not None
+            else time.monotonic() - began + step_wall < time_limit
+        ):
             done += 1
             kind = KINDS[done % len(KINDS)]
             if kind == "days":
@@ -127,7 +135,9 @@ def improve_by_neighbourhoods(
             seconds = step_seconds
             if not deterministic:
                 seconds = min(seconds, time_limit - (time.monotonic() - began))
+            stepped = time.monotonic()
             status, found, worth = step(cells, seconds)
+            step_wall = time.monotonic() - stepped
             if found is not None and worth is not None and worth <= objective:
                 value.update(found)
                 objective = worth
