@@ -371,6 +371,30 @@ def test_cp_sat_is_not_started_when_it_could_not_read_the_model_in_the_time_left
     assert scored.objective <= evaluate(inst, greedy_rows(inst)).objective
 
 
+def test_cp_sat_gets_the_time_left_less_reading_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance23 at 90 s: CP-SAT started with 17 s left ran 23 s, reading the model
+    first. With 10 s left and reading costed at 4 s, its limit is 6 s."""
+    inst = read_instance(TINY)
+    monkeypatch.setattr(compile_module, "time", type("Clock", (), {"monotonic": lambda: 0.0}))
+    monkeypatch.setattr(compile_module, "improve_rows", lambda _, keys, **__: keys)
+    monkeypatch.setattr(compile_module, "LNS_UNTIL", 0.0)
+    constraints = len(build_nrp_model(compile_problem(inst)).model.proto.constraints)
+    monkeypatch.setattr(compile_module, "CP_SAT_LOAD_SECONDS_PER_CONSTRAINT", 4.0 / constraints)
+    given: list[float] = []
+    solve = compile_module.solve_model
+
+    def solve_model(*args: object, time_limit: float, **kwargs: object) -> Solution:
+        given.append(time_limit)
+        return solve(*args, time_limit=time_limit, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compile_module, "solve_model", solve_model)
+    result = solve_instance(inst, time_limit=10, workers=1, columns=False)
+    assert given == [pytest.approx(6.0)]
+    assert evaluate(inst, result.rows).feasible
+
+
 def test_row_search_has_only_the_time_building_the_model_left(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
