@@ -264,6 +264,7 @@ def solve_instance(
             if mended.proved:
                 bound, proved = int(cost), True
             report(cost, bound)
+    load = CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)  # reading it
     if first is not None and proved:
         assert bound is not None
         solution = Solution(
@@ -274,9 +275,8 @@ def solve_instance(
         and scored is not None
         and scored.feasible
         and not deterministic
-        and time_limit - (time.monotonic() - began)
-        < CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)
-    ):  # CP-SAT could not even load the model in the time left: the roster in hand
+        and time_limit - (time.monotonic() - began) < load
+    ):  # CP-SAT could not even read the model in the time left: the roster in hand
         solution = Solution(
             problem,
             first,
@@ -288,7 +288,6 @@ def solve_instance(
     else:
         left = time_limit
         if not deterministic:  # what is left once CP-SAT has read the model
-            load = CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)
             left = max(time_limit - (time.monotonic() - began) - load, 0.1)
         solution = solve_model(
             m,
