@@ -22,7 +22,7 @@ from tests.helpers import write_forecast
 
 runner = CliRunner()
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 12, 14, 14, 12, 10, 10, 12, 10, 8, 5, 3, 2]
-CONFIG = replace(Config(), solver=SolverSettings(time_limit_seconds=3, workers=1, seed=7))
+CONFIG = replace(Config(), solver=SolverSettings(time_limit_seconds=1.5, workers=1, seed=7))
 
 
 @pytest.fixture

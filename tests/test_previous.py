@@ -18,7 +18,7 @@ from callshift.roster.check import check_roster, read_roster
 from tests.helpers import write_forecast
 
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 12, 14, 14, 12, 10, 10, 12, 10, 8, 5, 3, 2]
-CONFIG = replace(Config(), solver=SolverSettings(time_limit_seconds=3, workers=1, seed=7))
+CONFIG = replace(Config(), solver=SolverSettings(time_limit_seconds=1.5, workers=1, seed=7))
 START = date(2026, 12, 21)
 
 
