@@ -93,6 +93,7 @@ class _Master:
         self._seen: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
         self._fixed: list[pywraplp.Variable] = []
         self.objective.SetMinimization()
+        self._solved: tuple[float, dict[tuple[int, int], float], list[float]] | None = None
 
     def own_cost(self, a: int, row: Row) -> int:
         return -sum(self.wants.get((a, d, t), 0) for d, t in row.items())
@@ -110,13 +111,17 @@ class _Master:
             if (d, t) in self.cover:
                 self.cover[d, t].SetCoefficient(var, 1)
         self.columns[a].append((dict(row), var))
+        self._solved = None
         return True
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """The master's value, the cover's prices and each agent's dual. The programme
         always has an optimum (a column per agent, soft cover), but GLOP has ended
         ABNORMAL on it, rarely; it is then solved again from scratch, then by the other
-        simplex, and `MasterFailed` is raised if that fails too."""
+        simplex, and `MasterFailed` is raised if that fails too. Unchanged since the last
+        solve, it is not solved again."""
+        if self._solved is not None:
+            return self._solved
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:  # lost its way from the last basis?
             fresh = pywraplp.MPSolverParameters()
@@ -129,17 +134,21 @@ class _Master:
         if status != pywraplp.Solver.OPTIMAL:
             raise MasterFailed(f"the master programme ended {status}")
         prices = {k: row.dual_value() for k, row in self.cover.items()}
-        return self.objective.Value(), prices, [row.dual_value() for row in self.convexity]
+        duals = [row.dual_value() for row in self.convexity]
+        self._solved = self.objective.Value(), prices, duals
+        return self._solved
 
     def fix(self, a: int, k: int) -> None:
         """Give agent a their column k alone (until `unfix`)."""
         self.columns[a][k][1].SetLb(1.0)
         self._fixed.append(self.columns[a][k][1])
+        self._solved = None
 
     def unfix(self) -> None:
         for var in self._fixed:
             var.SetLb(0.0)
         self._fixed.clear()
+        self._solved = None
 
     def chosen(self, a: int) -> tuple[float, int]:
         """The agent's heaviest column in the last solution: (its weight, its index)."""
@@ -245,19 +254,28 @@ def price_and_dive(
     def elapsed() -> float:
         return time.monotonic() - began
 
-    def values(a: int, prices: dict[tuple[int, int], float]) -> list[list[float]]:
-        return [
-            [prices.get((d, t), 0.0) + wants.get((a, d, t), 0) for t in range(n_templates)]
-            for d in range(p.days)
-        ]
+    wanted: list[list[tuple[int, int, int]]] = [[] for _ in p.agents]  # (d, t, weight)
+    for (a, d, t), weight in wants.items():
+        wanted[a].append((d, t, weight))
+
+    def price_table(prices: dict[tuple[int, int], float]) -> list[list[float]]:
+        return [[prices.get((d, t), 0.0) for t in range(n_templates)] for d in range(p.days)]
+
+    def values(a: int, table: list[list[float]]) -> list[list[float]]:
+        """What each (day, template) is worth to agent a: its price and a's request."""
+        value = [list(day) for day in table]
+        for d, t, weight in wanted[a]:
+            value[d][t] += weight
+        return value
 
     def heuristic_round(agents: list[int], *, thorough: bool = False) -> int:
         """Price the agents by `_best_row` (at its first price that gives a row with the
         least minutes; at every price if ``thorough``); the columns added."""
         _, prices, duals = master.solve()
+        table = price_table(prices)
         added = 0
         for a in agents:
-            value = values(a, prices)
+            value = values(a, table)
             c = contracts[a]
             row = _best_row(p, c, on_leave[a], after, weekend_of, value, every_price=thorough)
             if (
@@ -274,13 +292,14 @@ def price_and_dive(
     def exact_round() -> tuple[int, float | None]:
         """Price every agent by CP-SAT; the columns added and the bound it proves."""
         lp_value, prices, duals = master.solve()
+        table = price_table(prices)
         added, slack = 0, 0.0
         for a in range(len(p.agents)):
             if not deterministic and elapsed() >= pricing_until:
                 return added, None  # out of time: no bound from this round
             if a not in pricers:
                 pricers[a] = _ExactPricer(p, a, one_agent, seed)
-            value = values(a, prices)
+            value = values(a, table)
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
             row, most = pricers[a].price(value, limit, deterministic)
             slack += max(0.0, most + duals[a])

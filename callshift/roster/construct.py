@@ -682,38 +682,47 @@ def _best_row(
         for d in range(p.days)
     ]
     most_weekends = min(c.most_weekends, len(set(weekend_of.values())))
+    minutes_of = [template.paid_minutes for template in p.templates]
+    spare = [0.01 * p.days / max(c.most_of.get(t, p.days), 1) for t in range(len(p.templates))]
+    # the automaton as lists by state; a layer's key is state * stride + weekends worked
+    n_states = 1 + max(max(s for s, _ in moves), max(moves.values()))
+    off_move = [moves.get((s, False), -1) for s in range(n_states)]
+    on_move = [moves.get((s, True), -1) for s in range(n_states)]
+    stride = most_weekends + 1
+    # working on day d adds a weekend unless d - 1 is its weekend too and was worked
+    new_weekend = [d in weekend_of for d in range(p.days)]
+    same_weekend = [d in weekend_of and d - 1 in weekend_of for d in range(p.days)]
     fallback = None
     found: list[dict[int, int]] = []
     for price in (0.05, 0.2, 1.0, 5.0, 50.0):
         worth = [  # among equals, the shift types with most to spare
-            [
-                value[d][t]
-                + price * p.templates[t].paid_minutes
-                - 0.01 * p.days / max(c.most_of.get(t, p.days), 1)
-                for t in allowed[d]
-            ]
+            [value[d][t] + price * minutes_of[t] - spare[t] for t in allowed[d]]
             for d in range(p.days)
         ]
         best_day = [max(w) if w else None for w in worth]
-        layer: dict[tuple[int, int], float] = {(start, 0): 0.0}
-        back: list[dict[tuple[int, int], tuple[int, int]]] = []
+        layer: dict[int, float] = {start * stride: 0.0}
+        back: list[dict[int, int]] = []
         for d in range(p.days):
-            nxt: dict[tuple[int, int], float] = {}
-            came: dict[tuple[int, int], tuple[int, int]] = {}
-            for (state, weekends_done), score in layer.items():
-                for works in (False, True):
-                    target = moves.get((state, works))
-                    if target is None or (works and best_day[d] is None):
+            nxt: dict[int, float] = {}
+            came: dict[int, int] = {}
+            gain, weekend, same = best_day[d], new_weekend[d], same_weekend[d]
+            for key, score in layer.items():
+                state = key // stride
+                target = off_move[state]
+                if target >= 0:
+                    to = target * stride + key % stride
+                    if score > nxt.get(to, -1e18):
+                        nxt[to], came[to] = score, key
+                target = on_move[state]
+                if target < 0 or gain is None:
+                    continue
+                to = target * stride + key % stride
+                if weekend and not (same and state in working):
+                    if key % stride == most_weekends:
                         continue
-                    w = weekends_done
-                    if works and d in weekend_of and not (d - 1 in weekend_of and state in working):
-                        w += 1
-                        if w > most_weekends:
-                            continue
-                    gained = score + (best_day[d] if works else 0.0)  # type: ignore[operator]
-                    key = (target, w)
-                    if gained > nxt.get(key, -1e18):
-                        nxt[key], came[key] = gained, (state, weekends_done)
+                    to += 1
+                if score + gain > nxt.get(to, -1e18):
+                    nxt[to], came[to] = score + gain, key
             back.append(came)
             layer = nxt
         if not layer:
@@ -721,16 +730,18 @@ def _best_row(
         key = max(layer, key=layer.__getitem__)
         days_worked = []
         for d in range(p.days - 1, -1, -1):
-            if key[0] in working:
+            if key // stride in working:
                 days_worked.append(d)
             key = back[d][key]
         row = None
         penalty = [0.0] * len(p.templates)  # raised on types the row works too often
         for _ in range(6):
-            priced = [
-                [w - penalty[t] for t, w in zip(allowed[d], worth[d], strict=True)]
-                for d in range(p.days)
-            ]
+            priced = worth
+            if any(penalty):
+                priced = [
+                    [w - penalty[t] for t, w in zip(allowed[d], worth[d], strict=True)]
+                    for d in range(p.days)
+                ]
             row = _templates_for(p, sorted(days_worked), allowed, after, priced)
             if row is None:
                 break
@@ -745,7 +756,7 @@ def _best_row(
             row = None
         if row is None:
             continue
-        minutes = sum(p.templates[t].paid_minutes for t in row.values())
+        minutes = sum(minutes_of[t] for t in row.values())
         while minutes > c.most_minutes:  # the programme does not count them: trim runs
             drop = _trim(p, c, row, leave, after, weekend_of, value)
             if drop is None:
