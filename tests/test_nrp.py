@@ -12,6 +12,7 @@ import itertools
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -652,6 +653,50 @@ def test_the_masters_mix_is_what_its_value_pays_for() -> None:
         for key, target in problem.shift_cover.items()
     ) - sum(wants.get(key, 0) * weight for key, weight in result.mix.items())
     assert value == pytest.approx(result.lp_value, abs=1e-4)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_purging_the_master_keeps_its_optimum_and_the_columns_it_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance5's columns after 8 rounds, in a master of their own: purged down to one
+    column an agent, the master keeps every column of its mix (else its value would rise),
+    its value is the same, and a dropped column can be added back (the new duals may price
+    it out: the programme is degenerate)."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    masters: list[columns_module._Master] = []
+    monkeypatch.setattr(columns_module, "PURGE_AT", 10**6)
+    monkeypatch.setattr(columns_module._Master, "_build", recording(masters))
+    price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    rows = [[row for row, _ in columns] for columns in masters[0].columns]
+    master = columns_module._Master(problem, _cover_context(problem)[2])
+    for a, agent_rows in enumerate(rows):
+        for row in agent_rows:
+            master.add(a, row)
+    value, _, _ = master.solve()
+    mixed = [sum(var.solution_value() > 1e-9 for _, var in c) for c in master.columns]
+    assert max(mixed) > 1  # some agent's mix has more than one column
+    monkeypatch.setattr(columns_module, "PURGE_AT", 1)
+    monkeypatch.setattr(columns_module, "PURGE_KEEP", 1)
+    master.purge()
+    purged_value, _, _ = master.solve()
+    assert purged_value == pytest.approx(value, abs=1e-6)
+    assert [len(c) for c in master.columns] == [max(1, n) for n in mixed]
+    dropped = next(row for row in rows[0] if all(row != kept for kept, _ in master.columns[0]))
+    assert master.add(0, dropped) and not master.add(0, dropped)
+
+
+def recording(masters: list[columns_module._Master]) -> Callable[..., None]:
+    """`_Master._build` that also keeps each master it builds in ``masters``."""
+    build = columns_module._Master._build
+
+    def _build(self: columns_module._Master) -> None:
+        build(self)
+        if self not in masters:
+            masters.append(self)
+
+    return _build
 
 
 @pytest.mark.parametrize("fails_at", [1, 2, 5, 12, 30])

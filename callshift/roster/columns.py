@@ -48,6 +48,8 @@ DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
 DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
 DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster
+PURGE_AT = 50  # columns an agent may have before the master is purged (`_Master.purge`) ...
+PURGE_KEEP = 20  # ... down to this many an agent
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,16 @@ class _Master:
     def __init__(self, p: RosterProblem, wants: dict[tuple[int, int, int], int]) -> None:
         self.p = p
         self.wants = wants
+        self.columns: list[list[tuple[Row, pywraplp.Variable]]] = [[] for _ in p.agents]
+        self._in_lp: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
+        self.generated = 0  # columns ever added, purged ones too
+        self._fixed: list[pywraplp.Variable] = []
+        self._solved: tuple[float, dict[tuple[int, int], float], list[float]] | None = None
+        self._build()
+
+    def _build(self) -> None:
+        """A new programme of the cover, the convexity rows and the columns kept."""
+        p = self.p
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         infinity = self.lp.infinity()
         self.objective = self.lp.Objective()
@@ -89,30 +101,57 @@ class _Master:
             self.objective.SetCoefficient(over, target.over_weight)
             self.cover[d, t] = row
         self.convexity = [self.lp.Constraint(1, 1) for _ in p.agents]
-        self.columns: list[list[tuple[Row, pywraplp.Variable]]] = [[] for _ in p.agents]
-        self._seen: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
-        self._fixed: list[pywraplp.Variable] = []
         self.objective.SetMinimization()
-        self._solved: tuple[float, dict[tuple[int, int], float], list[float]] | None = None
+        kept, self.columns = self.columns, [[] for _ in p.agents]
+        for a, columns in enumerate(kept):
+            for row, _ in columns:
+                self._column(a, row)
+        self._solved = None
 
-    def own_cost(self, a: int, row: Row) -> int:
-        return -sum(self.wants.get((a, d, t), 0) for d, t in row.items())
-
-    def add(self, a: int, row: Row) -> bool:
-        """Add a column; False if the agent has it already."""
-        key = tuple(sorted(row.items()))
-        if key in self._seen[a]:
-            return False
-        self._seen[a].add(key)
+    def _column(self, a: int, row: Row) -> None:
         var = self.lp.NumVar(0, self.lp.infinity(), "")
         self.convexity[a].SetCoefficient(var, 1)
         self.objective.SetCoefficient(var, self.own_cost(a, row))
         for d, t in row.items():
             if (d, t) in self.cover:
                 self.cover[d, t].SetCoefficient(var, 1)
-        self.columns[a].append((dict(row), var))
+        self.columns[a].append((row, var))
+
+    def own_cost(self, a: int, row: Row) -> int:
+        return -sum(self.wants.get((a, d, t), 0) for d, t in row.items())
+
+    def add(self, a: int, row: Row) -> bool:
+        """Add a column; False if the agent has it in the programme already."""
+        key = tuple(sorted(row.items()))
+        if key in self._in_lp[a]:
+            return False
+        self._in_lp[a].add(key)
+        self.generated += 1
+        self._column(a, dict(row))
         self._solved = None
         return True
+
+    def purge(self) -> None:
+        """Keep, of each agent's columns, the ``PURGE_KEEP`` of least reduced cost in the
+        last solution and every column of its mix, and rebuild the programme. That
+        solution is still there, so the optimum is the same, and the programme is smaller
+        to solve again (GLOP is given the whole programme on each solve). A column
+        dropped can come back: `add` takes it again. Only between dives: no column may be
+        fixed."""
+        assert not self._fixed and self._solved is not None
+        for a, columns in enumerate(self.columns):
+            if len(columns) > PURGE_KEEP:
+                ranked = sorted(
+                    columns,
+                    key=lambda column: (
+                        column[1].solution_value() <= 1e-9,
+                        column[1].reduced_cost(),
+                    ),
+                )
+                in_mix = sum(column[1].solution_value() > 1e-9 for column in columns)
+                self.columns[a] = ranked[: max(PURGE_KEEP, in_mix)]
+                self._in_lp[a] = {tuple(sorted(row.items())) for row, _ in self.columns[a]}
+        self._build()
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """The master's value, the cover's prices and each agent's dual. The programme
@@ -137,6 +176,14 @@ class _Master:
         duals = [row.dual_value() for row in self.convexity]
         self._solved = self.objective.Value(), prices, duals
         return self._solved
+
+    def solve_lean(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        """`solve`, purging the master first if it has grown and nothing is fixed."""
+        solved = self.solve()
+        if not self._fixed and any(len(columns) > PURGE_AT for columns in self.columns):
+            self.purge()
+            solved = self.solve()
+        return solved
 
     def fix(self, a: int, k: int) -> None:
         """Give agent a their column k alone (until `unfix`)."""
@@ -271,7 +318,7 @@ def price_and_dive(
     def heuristic_round(agents: list[int], *, thorough: bool = False) -> int:
         """Price the agents by `_best_row` (at its first price that gives a row with the
         least minutes; at every price if ``thorough``); the columns added."""
-        _, prices, duals = master.solve()
+        _, prices, duals = master.solve_lean()
         table = price_table(prices)
         added = 0
         for a in agents:
@@ -291,7 +338,7 @@ def price_and_dive(
 
     def exact_round() -> tuple[int, float | None]:
         """Price every agent by CP-SAT; the columns added and the bound it proves."""
-        lp_value, prices, duals = master.solve()
+        lp_value, prices, duals = master.solve_lean()
         table = price_table(prices)
         added, slack = 0, 0.0
         for a in range(len(p.agents)):
@@ -386,7 +433,7 @@ def price_and_dive(
         bound=bound,
         lp_value=lp_value,
         mix=mix,
-        columns=sum(len(c) for c in master.columns),
+        columns=master.generated,
         rounds=done,
         dives=dives,
     )
