@@ -699,6 +699,43 @@ def recording(masters: list[columns_module._Master]) -> Callable[..., None]:
     return _build
 
 
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dive squeezed into the end of the time fixes many agents at a step and is wasted
+    (Instance12: its second and third dives, 8 of 36 s, ended at 11,479 and 4,486 against
+    the first's 4,486). On a fake clock where each master solve takes a second, Instance5
+    dives until the time left is less than the last dive took, and no further."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    clock = [0.0]
+    ends: list[float] = []  # each dive ends by unfixing the master
+    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 10**6)
+    solve, unfix = columns_module._Master.solve, columns_module._Master.unfix
+
+    def slow(
+        self: columns_module._Master,
+    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        clock[0] += 1.0
+        return solve(self)
+
+    def unfixed(self: columns_module._Master) -> None:
+        ends.append(clock[0])
+        unfix(self)
+
+    monkeypatch.setattr(columns_module._Master, "solve", slow)
+    monkeypatch.setattr(columns_module._Master, "unfix", unfixed)
+    limit = 400.0
+    result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
+    assert result.dives == len(ends) >= 3
+    took = [later - earlier for earlier, later in itertools.pairwise(ends)]
+    for began, last in zip(ends[1:-1], took[:-1], strict=True):  # each dive after the second
+        assert began + last <= limit
+    assert ends[-1] + took[-1] > limit  # and it stopped for want of time
+
+
 @pytest.mark.parametrize("fails_at", [1, 2, 5, 12, 30])
 def test_a_master_that_glop_cannot_solve_ends_the_columns_phase_with_a_legal_roster(
     monkeypatch: pytest.MonkeyPatch, fails_at: int

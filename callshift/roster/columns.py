@@ -14,8 +14,9 @@ ways:
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others, and goes on until every agent has one row. While time is left, it
 dives again from the whole master, fixing one of the three heaviest at random each step,
-until ten dives in a row find nothing cheaper; the cheapest roster wins. Every row is
-legal by construction, so any stop leaves a legal roster.
+until ten dives in a row find nothing cheaper, or less time is left than the last dive
+took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster wins.
+Every row is legal by construction, so any stop leaves a legal roster.
 """
 
 from __future__ import annotations
@@ -414,10 +415,12 @@ def price_and_dive(
     rng = random.Random(seed)
     dives = since_cheaper = 0
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
+        started = elapsed()
         try:
             dived = dive(rng if dives else None)
         except MasterFailed:  # the cheapest roster so far is the answer
             break
+        dive_took = elapsed() - started
         dives += 1
         since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
@@ -425,8 +428,8 @@ def price_and_dive(
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
         if proved or since_cheaper >= DIVE_PATIENCE:
             break
-        if not deterministic and elapsed() >= time_limit:
-            break
+        if not deterministic and elapsed() + dive_took > time_limit:
+            break  # a dive squeezed into less time fixes more at a step, and ends dearer
     return ColumnResult(
         keys=tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items())),
         cost=cost,
