@@ -41,7 +41,7 @@ from callshift.roster.construct import _cover_context, cover_roster, improve_row
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
 from callshift.roster.problem import RosterProblem
-from callshift.roster.solve import Solution
+from callshift.roster.solve import Solution, cp_solver, solve_model
 from tests.helpers import assert_every_bad_file_tested, expected_text
 
 runner = CliRunner()
@@ -287,7 +287,7 @@ def test_min_runs_model_and_evaluator_agree_on_every_pattern(rule: str, shortest
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.enumerate_all_solutions = True
-    m.model.clear_objective()
+    m.model.clear_objective()  # type: ignore[no-untyped-call]
 
     class Collect(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
@@ -384,13 +384,13 @@ def test_cp_sat_gets_the_time_left_less_reading_the_model(
     constraints = len(build_nrp_model(compile_problem(inst)).model.proto.constraints)
     monkeypatch.setattr(compile_module, "CP_SAT_LOAD_SECONDS_PER_CONSTRAINT", 4.0 / constraints)
     given: list[float] = []
-    solve = compile_module.solve_model
+    solve = solve_model
 
-    def solve_model(*args: object, time_limit: float, **kwargs: object) -> Solution:
+    def recording(*args: object, time_limit: float, **kwargs: object) -> Solution:
         given.append(time_limit)
         return solve(*args, time_limit=time_limit, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(compile_module, "solve_model", solve_model)
+    monkeypatch.setattr(compile_module, "solve_model", recording)
     result = solve_instance(inst, time_limit=10, workers=1, columns=False)
     assert given == [pytest.approx(6.0)]
     assert evaluate(inst, result.rows).feasible
@@ -792,15 +792,18 @@ def test_neighbourhood_search_starts_no_step_that_would_end_past_its_limit(
     start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
     clock = [0.0]
     monkeypatch.setattr(lns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
-    real = lns_module.cp_solver
+    real = cp_solver
 
     def slow(*args: object, **kwargs: object) -> cp_model.CpSolver:
         solver = real(*args, **kwargs)  # type: ignore[arg-type]
         solve = solver.solve
 
-        def solve_slowly(model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+        def solve_slowly(
+            model: cp_model.CpModel,
+            solution_callback: cp_model.CpSolverSolutionCallback | None = None,
+        ) -> cp_model.CpSolverStatus:
             clock[0] += 10.0
-            return solve(model)
+            return solve(model, solution_callback)
 
         solver.solve = solve_slowly  # type: ignore[method-assign]
         return solver

@@ -142,7 +142,9 @@ def changed_cost(result) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         {"A": "P P -", "B": "S S S", "C": "- - P"},
     ],
 )
-def test_replan_changes_no_more_than_brute_force_needs(tmp_path: Path, original: dict) -> None:
+def test_replan_changes_no_more_than_brute_force_needs(
+    tmp_path: Path, original: dict[str, str]
+) -> None:
     folder = write_site(tmp_path, original)
     result = replan(folder, "A:2026-12-22")
     absent = Absence("A", date(2026, 12, 22), date(2026, 12, 22))

@@ -112,7 +112,7 @@ def test_report_html_colours_cells_by_shift_family_and_marks_holidays(
     cells = re.findall(r"<td class=(\w+)>([^<\n]*)", row.group(1))
     grid = grid_frame(report_site.plan).set_index("agent_id").loc["N03"]
     assert len(cells) == report_site.plan.problem.days
-    for (key, shown), code in zip(cells, grid.tolist(), strict=True):
+    for (key, shown), code in zip(cells, list(grid), strict=True):
         assert key == palette.of(code).key
         assert shown == {OFF: "", LEAVE: "LV"}.get(code, code)
 

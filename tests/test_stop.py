@@ -13,7 +13,7 @@ import callshift.plan
 from callshift.config import Config, SolverSettings
 from callshift.errors import Interrupted
 from callshift.plan import make_plan
-from callshift.roster.check import CheckReport, Violation
+from callshift.roster.check import CheckReport, Violation, check_roster
 from callshift.roster.solve import Progress, StopSearch
 from tests.helpers import write_site
 
@@ -81,7 +81,7 @@ def test_a_stop_while_sizing_returns_a_roster_of_some_team(site: Path) -> None:
 def test_an_interrupted_roster_that_fails_the_check_is_not_written(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_check = callshift.plan.check_roster
+    real_check = check_roster
 
     def failing_check(*args: object, **kwargs: object) -> CheckReport:
         report = real_check(*args, **kwargs)  # type: ignore[arg-type]
