@@ -704,9 +704,10 @@ def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A dive squeezed into the end of the time fixes many agents at a step and is wasted
-    (Instance12: its second and third dives, 8 of 36 s, ended at 11,479 and 4,486 against
-    the first's 4,486). On a fake clock where each master solve takes a second, Instance5
-    dives until the time left is less than the last dive took, and no further."""
+    (Instance12 at 36 s: the second dive, in 6 s, ended at 11,479 against the first's
+    4,486, and a third began with 2 s left). On a fake clock where each master solve
+    takes a second, Instance5 dives until the time left is less than the last dive took,
+    and no further."""
     problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
     start = improve_rows(problem, cover_roster(problem), steps=3)
     clock = [0.0]

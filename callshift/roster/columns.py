@@ -142,15 +142,13 @@ class _Master:
         assert not self._fixed and self._solved is not None
         for a, columns in enumerate(self.columns):
             if len(columns) > PURGE_KEEP:
-                ranked = sorted(
-                    columns,
-                    key=lambda column: (
-                        column[1].solution_value() <= 1e-9,
-                        column[1].reduced_cost(),
-                    ),
+                in_mix = [var.solution_value() > 1e-9 for _, var in columns]
+                ranked = sorted(  # the mix first, then by reduced cost
+                    range(len(columns)),
+                    key=lambda k: (not in_mix[k], columns[k][1].reduced_cost()),
                 )
-                in_mix = sum(column[1].solution_value() > 1e-9 for column in columns)
-                self.columns[a] = ranked[: max(PURGE_KEEP, in_mix)]
+                kept = ranked[: max(PURGE_KEEP, sum(in_mix))]
+                self.columns[a] = [columns[k] for k in kept]
                 self._in_lp[a] = {tuple(sorted(row.items())) for row, _ in self.columns[a]}
         self._build()
 
