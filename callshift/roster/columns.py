@@ -16,6 +16,8 @@ re-prices the others, and goes on until every agent has one row. While time is l
 dives again from the whole master, fixing one of the three heaviest at random each step,
 until ten dives in a row find nothing cheaper, or less time is left than the last dive
 took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster wins.
+Each dive's roster is polished by the row search's descent first (the last agents a dive
+fixes take the columns that are left), and the rows it makes are columns.
 Every row is legal by construction, so any stop leaves a legal roster.
 """
 
@@ -36,6 +38,7 @@ from callshift.roster.construct import (
     _cover_context,
     _keeps_minimum,
     _legal,
+    improve_rows,
     rows_cost,
 )
 from callshift.roster.model import Key, RosterModel
@@ -409,6 +412,22 @@ def price_and_dive(
         master.unfix()
         return rows
 
+    def polish(rows: list[Row]) -> list[Row]:
+        """The dive's roster after `improve_rows`' descent: each row rostered anew against
+        the others' cover until none moves (the last agents a dive fixes take what is
+        left). The rows it makes are columns for the dives after."""
+        keys = tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items()))
+        if deterministic:
+            keys = improve_rows(p, keys, steps=0)
+        else:
+            keys = improve_rows(p, keys, time_limit=time_limit - elapsed(), patience=0)
+        polished: list[Row] = [{} for _ in p.agents]
+        for a, d, t in keys:
+            polished[a][d] = t
+        for a, row in enumerate(polished):
+            master.add(a, row)
+        return polished
+
     rows, cost = given, master.roster_cost(given)
     rng = random.Random(seed)
     dives = since_cheaper = 0
@@ -418,6 +437,7 @@ def price_and_dive(
             dived = dive(rng if dives else None)
         except MasterFailed:  # the cheapest roster so far is the answer
             break
+        dived = polish(dived)
         dive_took = elapsed() - started
         dives += 1
         since_cheaper += 1
