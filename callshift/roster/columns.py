@@ -271,6 +271,19 @@ class _ExactPricer:
         return row, self.solver.best_objective_bound / PRICE_SCALE + rounding
 
 
+def _rows(agents: int, keys: tuple[Key, ...]) -> list[Row]:
+    """A roster's cells as each agent's row."""
+    rows: list[Row] = [{} for _ in range(agents)]
+    for a, d, t in keys:
+        rows[a][d] = t
+    return rows
+
+
+def _keys(rows: list[Row]) -> tuple[Key, ...]:
+    """Each agent's row as the roster's cells, by agent and day."""
+    return tuple((a, d, t) for a, row in enumerate(rows) for d, t in sorted(row.items()))
+
+
 def price_and_dive(
     problem: RosterProblem,
     keys: tuple[Key, ...],
@@ -292,9 +305,7 @@ def price_and_dive(
     after, weekend_of, wants, on_leave = _cover_context(p)
     contracts = _contracts(p)
     master = _Master(p, wants)
-    given: list[Row] = [{} for _ in p.agents]
-    for a, d, t in keys:
-        given[a][d] = t
+    given = _rows(len(p.agents), keys)
     for a, row in enumerate(given):
         master.add(a, row)
     n_templates = len(p.templates)
@@ -416,14 +427,11 @@ def price_and_dive(
         """The dive's roster after `improve_rows`' descent: each row rostered anew against
         the others' cover until none moves (the last agents a dive fixes take what is
         left). The rows it makes are columns for the dives after."""
-        keys = tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items()))
         if deterministic:
-            keys = improve_rows(p, keys, steps=0)
+            cells = improve_rows(p, _keys(rows), steps=0)
         else:
-            keys = improve_rows(p, keys, time_limit=time_limit - elapsed(), patience=0)
-        polished: list[Row] = [{} for _ in p.agents]
-        for a, d, t in keys:
-            polished[a][d] = t
+            cells = improve_rows(p, _keys(rows), time_limit=time_limit - elapsed(), patience=0)
+        polished = _rows(len(p.agents), cells)
         for a, row in enumerate(polished):
             master.add(a, row)
         return polished
@@ -449,7 +457,7 @@ def price_and_dive(
         if not deterministic and elapsed() + dive_took > time_limit:
             break  # a dive squeezed into less time fixes more at a step, and ends dearer
     return ColumnResult(
-        keys=tuple((a, d, t) for a in everyone for d, t in sorted(rows[a].items())),
+        keys=_keys(rows),
         cost=cost,
         bound=bound,
         lp_value=lp_value,
