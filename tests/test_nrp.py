@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -36,7 +37,7 @@ from callshift.nrp.evaluate import evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster import columns as columns_module
 from callshift.roster import lns as lns_module
-from callshift.roster.columns import _ExactPricer, price_and_dive
+from callshift.roster.columns import ColumnResult, _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
@@ -423,6 +424,35 @@ def test_row_search_has_only_the_time_building_the_model_left(
     assert given == [pytest.approx(10.0)]  # not LONG_ROW_SEARCH_SHARE × 60 = 18
     assert 60 * compile_module.LONG_ROW_SEARCH_SHARE > 10.0
     assert evaluate(inst, result.rows).feasible
+
+
+def test_column_generation_on_a_large_model_waits_for_a_limit_that_pays_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model over ``COLUMN_MOST_CELLS`` skips column generation at a short limit and gets
+    it at a long one (Instance13 at 600 s: 2850 with it, 3406 without); one under it gets
+    it at any limit."""
+    inst = read_instance(TINY)
+    cells = len(build_nrp_model(compile_problem(inst)).x)
+    limits: list[float] = []
+
+    def spy(*args: Any, **kw: Any) -> ColumnResult:
+        limits.append(kw["time_limit"])
+        return price_and_dive(*args, **kw)
+
+    monkeypatch.setattr(compile_module, "price_and_dive", spy)
+    monkeypatch.setattr(compile_module, "COLUMN_CELLS_PER_SECOND", cells / 2)  # 2 s pay
+
+    def solved_with_columns(limit: float) -> bool:
+        limits.clear()
+        result = solve_instance(inst, time_limit=limit, workers=1, deterministic=True)
+        assert evaluate(inst, result.rows).feasible
+        return bool(limits)
+
+    assert solved_with_columns(1.0)  # small enough for any limit
+    monkeypatch.setattr(compile_module, "COLUMN_MOST_CELLS", cells - 1)
+    assert not solved_with_columns(1.0)
+    assert solved_with_columns(2.0)
 
 
 def test_cli_writes_the_solution_and_prints_the_objective(tmp_path: Path) -> None:

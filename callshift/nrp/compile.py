@@ -47,11 +47,14 @@ ROW_SEARCH_SHARE = 0.1
 ROW_STEPS_PER_SECOND = 5
 COLUMN_SHARE = 0.6
 COLUMN_ROUNDS_PER_SECOND = 4
-# larger models (employees × days × shift types) skip column generation: its rounds are
-# too slow to pay within the benchmark's limits (Instance20, 54,600 cells, 9247 with it
-# against 7236 without at 90 s; Instance13, 60,480 cells, 6409 against 5141 at 120 s);
-# the row search then has ``LONG_ROW_SEARCH_SHARE``
+# larger models (employees × days × shift types) skip column generation unless the limit
+# gives each second at most ``COLUMN_CELLS_PER_SECOND`` of their cells: a pricing round over
+# every employee is too slow to pay within short limits (Instance20, 54,600 cells, 9247 with
+# it against 7236 without at 90 s; Instance13, 60,480 cells, 6409 against 5141 at 120 s),
+# and pays within long ones (Instance13 at 600 s: 2850 against 3406); the row search then
+# has ``LONG_ROW_SEARCH_SHARE``
 COLUMN_MOST_CELLS = 30_000
+COLUMN_CELLS_PER_SECOND = 120
 LONG_ROW_SEARCH_SHARE = 0.3
 # then, if exact pricing proved a bound (the master is near its optimum, so its mix is worth
 # following), CP-SAT on the days the master's mix leaves open (`improve_near_mix`) for this
@@ -164,6 +167,13 @@ class NrpResult:
         return None if bound is None else int(np.ceil(bound - 1e-6))
 
 
+def columns_pay(cells: int, time_limit: float) -> bool:
+    """Whether column generation pays on a model of ``cells`` shift cells within
+    ``time_limit`` seconds: always up to ``COLUMN_MOST_CELLS``, and beyond that with at
+    least a second of the limit for every ``COLUMN_CELLS_PER_SECOND`` cells."""
+    return cells <= max(COLUMN_MOST_CELLS, COLUMN_CELLS_PER_SECOND * time_limit)
+
+
 def solve_instance(
     instance: Instance,
     *,
@@ -180,8 +190,8 @@ def solve_instance(
     first roster (``hint``): the greedy `cover_roster`, improved row by row by
     `improve_rows` for ``ROW_SEARCH_SHARE`` of the time, then by column generation and a
     dive (`price_and_dive`) for ``COLUMN_SHARE``; steps and pricing rounds instead, when
-    ``deterministic``. Without ``columns``, or on a model of more than
-    ``COLUMN_MOST_CELLS`` shift cells, the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
+    ``deterministic``. Without ``columns``, or on a model too large for column generation to
+    pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
     the first.
@@ -204,7 +214,7 @@ def solve_instance(
     settings = SolverSettings(time_limit_seconds=time_limit, workers=workers, seed=seed)
     first = cover_roster(problem) if hint else None
     bound: int | None = None
-    columns = columns and len(m.x) <= COLUMN_MOST_CELLS
+    columns = columns and columns_pay(len(m.x), time_limit)
     if first is not None:
         share = time_limit * (ROW_SEARCH_SHARE if columns else LONG_ROW_SEARCH_SHARE)
         steps = max(1, round(share * ROW_STEPS_PER_SECOND)) if deterministic else None
