@@ -51,7 +51,7 @@ COLUMN_ROUNDS_PER_SECOND = 4
 # gives each second at most ``COLUMN_CELLS_PER_SECOND`` of their cells: a pricing round over
 # every employee is too slow to pay within short limits (Instance20, 54,600 cells, 9247 with
 # it against 7236 without at 90 s; Instance13, 60,480 cells, 6409 against 5141 at 120 s),
-# and pays within long ones (Instance13 at 600 s: 2850 against 3406); the row search then
+# and pays within long ones (Instance13 at 600 s: 2850 and 2771 against 3406); the row search then
 # has ``LONG_ROW_SEARCH_SHARE``
 COLUMN_MOST_CELLS = 30_000
 COLUMN_CELLS_PER_SECOND = 120
