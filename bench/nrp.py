@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.metadata
 import os
 import platform
 import sys
 import time
 from pathlib import Path
-
-import ortools
 
 from callshift.errors import CallshiftError
 from callshift.nrp.compile import solve_instance
@@ -94,7 +93,8 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
         "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
         "engine (the greedy first roster, the row search, column generation and a dive,",
         "CP-SAT near the master's mix, the neighbourhood search, then CP-SAT; docs/nrp.md):",
-        f"CP-SAT {ortools.__version__}, {args.workers} workers, seed {args.seed}, on "
+        f"CP-SAT {importlib.metadata.version('ortools')}, {args.workers} workers, "
+        f"seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}),",
         f"time limit {args.small:g} s for 1–12, {args.medium:g} s for 13–19, "
         f"{args.large:g} s for 20–24, model building included.",

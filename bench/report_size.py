@@ -25,8 +25,8 @@ from callshift.roster.construct import warm_start
 from callshift.roster.solve import Solution
 from callshift.xlsx_report import render_xlsx
 
-sys.path.insert(0, str(Path(__file__).parent))
-from scale_roster import scenario
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as bench/report_size.py
+from bench.scale_roster import scenario
 
 SIZES = ((76, 7), (300, 28), (1000, 28))
 

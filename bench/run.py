@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,18 +44,20 @@ from callshift.roster.solve import (
 from callshift.sample import sample_agents, sample_forecast
 from callshift.staffing import compute_staffing
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scale_roster
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as bench/run.py
+from bench import scale_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 BANK = SHARED / "anonymous_bank"
 
 
-def timed(fn: Callable[[], object], repeat: int = 5) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T], repeat: int = 5) -> tuple[float, T]:
     """Median wall seconds over ``repeat`` runs, and the last result."""
     seconds = []
-    result: object = None
     for _ in range(repeat):
         began = time.perf_counter()
         result = fn()
@@ -143,8 +146,8 @@ def staffing_rows(folder: Path) -> list[str]:
             cases.append((f"Anonymous Bank Feb 1999, {minutes} min", path))
     for name, path in cases:
         forecast = read_forecast(path)
-        ours_s, result = timed(lambda f=forecast: compute_staffing(f, settings))
-        table = result.table  # type: ignore[attr-defined]
+        ours_s, result = timed(partial(compute_staffing, forecast, settings))
+        table = result.table
         net = table["agents_net"].to_numpy()
         calls = np.nan_to_num(forecast.calls)
         aht = np.nan_to_num(forecast.aht_seconds)
@@ -177,17 +180,15 @@ def scale_rows() -> list[str]:
     ]
     for top in (50.0, 500.0, 5000.0, 20000.0):
         loads = np.linspace(0.0, top, 672)
-        c_s, c_agents = timed(lambda loads=loads: size_erlang_c(loads, 240.0, targets), 3)
-        a_s, a_agents = timed(
-            lambda loads=loads: size_erlang_a(loads / 240.0, 240.0, 180.0, targets), 3
-        )
+        c_s, c_agents = timed(partial(size_erlang_c, loads, 240.0, targets), 3)
+        a_s, a_agents = timed(partial(size_erlang_a, loads / 240.0, 240.0, 180.0, targets), 3)
         finite = bool(np.all(np.asarray(c_agents) >= 0) and np.all(np.asarray(a_agents) >= 0))
         theirs = "not run"
         ratio = ""
         if top <= 5000:
             calls = loads * 900.0 / 240.0  # 15-minute intervals
             p_s, p_agents = timed(
-                lambda c=calls: pyworkforce_agents(c, 240.0 + 0 * c, 15, targets), 1
+                partial(pyworkforce_agents, calls, 240.0 + 0 * calls, 15, targets), 1
             )
             if p_agents is not None:
                 theirs, ratio = f"{p_s * 1e3:.0f}", f"{p_s / c_s:.0f}×"
@@ -232,7 +233,7 @@ def laid_on_timeline(
     }
 
 
-def pyworkforce_counts(problem: RosterProblem, kind: str, seconds: float) -> dict | None:
+def pyworkforce_counts(problem: RosterProblem, kind: str, seconds: float) -> dict[str, Any] | None:
     """pyworkforce's shift counts; its shifts wrap within one day's periods."""
     try:
         from pyworkforce.scheduling import MinAbsDifference, MinRequiredResources
@@ -358,7 +359,11 @@ def speed_rows(path: Path, seconds: float) -> list[str]:
         )
         found = [p for p in seen if p.objective is not None]
         first = found[0].elapsed_seconds if found else float("nan")
-        close = [p.elapsed_seconds for p in found if p.objective <= bound * 1.01 + 1e-9]
+        close = [
+            p.elapsed_seconds
+            for p in found
+            if p.objective is not None and p.objective <= bound * 1.01 + 1e-9
+        ]
         within = f"{close[0]:.1f}" if close else f"not in {seconds:g}"
         final = (solution.objective or 0) / bound - 1 if bound else float("nan")
         variables = problem.days * len(problem.templates) * len(problem.agents)
@@ -422,7 +427,7 @@ def fairness_rows(folder: Path, seconds: float) -> list[str]:
         spread = facts["spreads"]
         soft = facts["soft_penalties"]
 
-        def band(measure: str, spread: dict = spread) -> str:
+        def band(measure: str, spread: dict[str, Any] = spread) -> str:
             low, high = spread[measure]["full_time_min"], spread[measure]["full_time_max"]
             return f"{low:g}-{high:g} (spread {high - low:g})"
 

@@ -35,7 +35,15 @@ from callshift.roster.solve import Progress, covering_bound
 from callshift.sample import SAMPLE_AGENTS, sample_agents, sample_forecast
 from callshift.staffing import compute_staffing
 
-SIZES = ((20, 7), (20, 28), (100, 7), (100, 28), (300, 28), (1000, 7), (1000, 28))
+SIZES: tuple[tuple[int, int], ...] = (
+    (20, 7),
+    (20, 28),
+    (100, 7),
+    (100, 28),
+    (300, 28),
+    (1000, 7),
+    (1000, 28),
+)
 
 
 UTILISATION = 0.85  # shifts the demand needs, as a share of the shifts the team can work
