@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import inspect
 import itertools
+import math
 import random
 import subprocess
 import sys
@@ -946,3 +947,56 @@ def test_near_mix_that_agrees_everywhere_gives_the_roster_back() -> None:
     mix = dict.fromkeys(start, 1.0)  # and so the days off too: their weight is 1 - 0
     found = improve_near_mix(m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True)
     assert found is not None and sorted(found) == sorted(start)
+
+
+def _column_result(lp_value: float, bound: float | None) -> ColumnResult:
+    return ColumnResult(
+        keys=(),
+        cost=1000,
+        bound=bound,
+        lp_value=lp_value,
+        mix={(0, 0, 0): 1.0},
+        columns=1,
+        rounds=1,
+        dives=1,
+    )
+
+
+def test_the_mix_is_followed_only_when_the_bound_proves_the_master_near_its_optimum() -> None:
+    """Within ``MIX_GAP`` of the roster's cost between the master's value and the bound,
+    the mix is followed; a bound further below (a round of exact pricing that merely
+    finished), or none, is not enough."""
+    gap = compile_module.MIX_GAP * 1200
+    assert compile_module.mix_worth_following(_column_result(900.0, 900.0 - gap), 1200)
+    assert not compile_module.mix_worth_following(_column_result(900.0, 900.0 - 2 * gap), 1200)
+    assert not compile_module.mix_worth_following(_column_result(900.0, None), 1200)
+    assert not compile_module.mix_worth_following(_column_result(math.nan, 800.0), 1200)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance1 with the master's value 0.5 % or 2 % of the roster's cost above a bound
+    that does not prove the roster: the search near the mix runs for the first only."""
+    inst = read_instance(CURTOIS / "Instance1.txt")
+    gap = [0.0]
+    near: list[float] = []
+
+    def dive(*args: Any, **kw: Any) -> ColumnResult:
+        dived = price_and_dive(*args, **kw)
+        bound = dived.cost - 10.0  # so no roster is proved optimal by it
+        scale = evaluate(inst, solution_rows(args[0], dived.keys)).objective
+        return replace(dived, bound=bound, lp_value=bound + gap[0] * scale)
+
+    def spy(*args: Any, **kw: Any) -> tuple[Key, ...] | None:
+        near.append(kw["time_limit"])
+        return improve_near_mix(*args, **kw)
+
+    monkeypatch.setattr(compile_module, "price_and_dive", dive)
+    monkeypatch.setattr(compile_module, "improve_near_mix", spy)
+    for share, searched in ((0.005, True), (0.02, False)):
+        gap[0], near[:] = share, []
+        result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
+        assert evaluate(inst, result.rows).feasible
+        assert bool(near) is searched
