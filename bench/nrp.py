@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.metadata
+import logging
 import os
 import platform
 import sys
@@ -54,6 +55,10 @@ def run_one(name: str, limit: float, args: argparse.Namespace) -> dict[str, obje
     last = [float("inf")]
 
     def progress(p: Progress) -> None:
+        if args.trace:
+            logging.getLogger("callshift.bench").debug(
+                "%.1f s: %s, bound %s", time.monotonic() - began, p.objective, p.best_bound
+            )
         if p.objective is not None and p.objective < last[0]:
             last[0] = p.objective
             found_at[0] = time.monotonic() - began
@@ -138,7 +143,13 @@ def main() -> None:
     parser.add_argument("--no-columns", action="store_true", help="no column generation")
     parser.add_argument("--lns-only", action="store_true", help="improve the hint by LNS only")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--trace", action="store_true", help="log column generation's rounds and dives"
+    )
     args = parser.parse_args()
+    if args.trace:
+        logging.basicConfig(format="%(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("callshift").setLevel(logging.DEBUG)
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark instances live in ../shared/data/curtois")
     known = best_known()

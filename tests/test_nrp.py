@@ -1000,3 +1000,68 @@ def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
         result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
         assert evaluate(inst, result.rows).feasible
         assert bool(near) is searched
+
+
+def test_fast_pricing_has_stalled_when_the_master_hardly_falls() -> None:
+    """Ten fast rounds that take the master down by less than a thousandth of its value
+    have stalled; ten that take it down by more, or too few rounds to tell, have not."""
+    rounds = columns_module.STALL_ROUNDS
+
+    def trail(drop_per_round: float, length: int) -> list[tuple[float, float]]:
+        return [(float(i), 1000.0 - drop_per_round * i) for i in range(length)]
+
+    assert columns_module._stalled(trail(0.05, rounds + 1), None)  # 0.5 over ten rounds
+    assert not columns_module._stalled(trail(0.2, rounds + 1), None)  # 2 over ten rounds
+    assert not columns_module._stalled(trail(0.0, rounds), None)  # flat, but only nine
+
+
+def test_fast_pricing_has_stalled_when_exact_pricing_took_the_master_down_faster() -> None:
+    """After an exact round that took the master down 10 a second, five fast rounds of a
+    second each that take it down 8 a second have stalled; 12 a second have not."""
+    rounds = columns_module.RATE_ROUNDS
+    slow = [(float(i), 1000.0 - 8.0 * i) for i in range(rounds + 1)]
+    fast = [(float(i), 1000.0 - 12.0 * i) for i in range(rounds + 1)]
+    assert columns_module._stalled(slow, 10.0)
+    assert not columns_module._stalled(fast, 10.0)
+    assert not columns_module._stalled(slow[:-1], 10.0)  # four rounds: too few to tell
+    assert not columns_module._stalled(slow, None)  # no exact round yet: nothing to beat
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_exact_pricing_runs_once_fast_pricing_stalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instance5's fast pricing still finds columns after a dozen rounds; told that any
+    fall is too small (a stall test that always holds after ``STALL_ROUNDS`` rounds),
+    the pricing loop turns to exact pricing within them."""
+    calls = [0]
+    price = _ExactPricer.price
+
+    def counted(self: _ExactPricer, *args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return price(self, *args, **kwargs)
+
+    monkeypatch.setattr(_ExactPricer, "price", counted)
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    rounds = columns_module.STALL_ROUNDS + 2
+    price_and_dive(problem, start, build_nrp_model, rounds=rounds, seed=0)
+    assert calls[0] == 0  # fast pricing alone for these rounds, as it stands
+    monkeypatch.setattr(columns_module, "STALL_DROP", 1.0)
+    price_and_dive(problem, start, build_nrp_model, rounds=rounds, seed=0)
+    assert calls[0] == len(problem.agents)  # one exact round: every agent priced once
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_exact_pricing_proves_a_twelve_week_employees_best_row() -> None:
+    """Instance18's employee 6 over 84 days, at prices that pay for weekends: CP-SAT
+    prices on its full linear relaxation and proves the best row well inside one unit of
+    deterministic time (with the default relaxation it proves nothing in three)."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance18.txt"))
+    value = [
+        [(100.0 if d % 7 == 6 else 15.0 if d % 7 == 5 else -1.0) + 0.5 * (t == 0) for t in range(3)]
+        for d in range(problem.days)
+    ]
+    pricer = _ExactPricer(problem, 6, build_nrp_model, seed=0)
+    row, most = pricer.price(value, 1.0, deterministic=True)
+    assert row is not None
+    worth = sum(value[d][t] for d, t in row.items())
+    assert worth <= most <= worth + 0.5 / columns_module.PRICE_SCALE * problem.days + 1e-9

@@ -11,6 +11,10 @@ ways:
   roster uses (``one_agent``): exact, so when it finds nothing better the master's value is
   a lower bound on every roster's cost.
 
+Each round prices every agent the fast way until that stalls (`_stalled`: the master
+hardly falls, or falls more slowly than the last exact round took it down), then every
+agent exactly.
+
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others, and goes on until every agent has one row. While time is left, it
 dives again from the whole master, fixing one of the three heaviest at random each step,
@@ -23,6 +27,7 @@ Every row is legal by construction, so any stop leaves a legal roster.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -54,6 +59,11 @@ DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the tim
 DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster
 PURGE_AT = 50  # columns an agent may have before the master is purged (`_Master.purge`) ...
 PURGE_KEEP = 20  # ... down to this many an agent
+STALL_ROUNDS = 10  # fast pricing has stalled when the master fell less than
+STALL_DROP = 0.001  # this share of its value over this many rounds,
+RATE_ROUNDS = 5  # or less a second over this many rounds than exact pricing's last round
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -287,6 +297,24 @@ def _keys(rows: list[Row]) -> tuple[Key, ...]:
     return tuple((a, d, t) for a, row in enumerate(rows) for d, t in sorted(row.items()))
 
 
+def _stalled(trail: list[tuple[float, float]], exact_rate: float | None) -> bool:
+    """Whether fast pricing has stalled: over its last rounds (``trail``: the clock and the
+    master's value after each, since the last exact round) the master fell by less than
+    ``STALL_DROP`` of its value over ``STALL_ROUNDS``, or by less a second over
+    ``RATE_ROUNDS`` than the last round of exact pricing took it down (``exact_rate``; None
+    before the first). On 120-agent Instance13 the exact round is the faster way down: the
+    master after 216 s of pricing was 809 with the first test alone, 341 with both (the
+    optimum is near 145)."""
+    if len(trail) > STALL_ROUNDS:
+        (_, before), (_, now) = trail[-STALL_ROUNDS - 1], trail[-1]
+        if before - now < STALL_DROP * abs(now):
+            return True
+    if exact_rate is not None and len(trail) > RATE_ROUNDS:
+        (then, before), (now_at, now) = trail[-RATE_ROUNDS - 1], trail[-1]
+        return before - now < exact_rate * (now_at - then)
+    return False
+
+
 def price_and_dive(
     problem: RosterProblem,
     keys: tuple[Key, ...],
@@ -377,18 +405,44 @@ def price_and_dive(
     everyone = list(range(len(p.agents)))
     lp_value, failed = math.nan, False
     mix: dict[Key, float] = {}
+    trail: list[tuple[float, float]] = []  # (clock, master) after each fast round
+    exact_rate: float | None = None  # how fast the last exact round took the master down
     try:
         while (done < rounds) if rounds is not None else elapsed() < pricing_until:
             done += 1
-            if heuristic_round(everyone) or heuristic_round(everyone, thorough=True):
+            if not _stalled(trail, exact_rate) and (
+                heuristic_round(everyone) or heuristic_round(everyone, thorough=True)
+            ):
+                trail.append((elapsed(), master.solve()[0]))
                 continue
+            started, before = elapsed(), master.solve()[0]
             added, proved = exact_round()
+            after_exact = master.solve()[0]
+            if not deterministic:  # (a rate is the clock's: not in a deterministic run)
+                exact_rate = (before - after_exact) / max(elapsed() - started, 1e-9)
+            trail = [(elapsed(), after_exact)]
             if proved is not None:
                 bound = proved if bound is None else max(bound, proved)
+            log.debug(
+                "round %d, exact, at %.1f s: %d columns, master %.2f, bound %s",
+                done,
+                elapsed(),
+                added,
+                after_exact,
+                proved,
+            )
             if not added:
                 break
         lp_value, _, _ = master.solve()
         mix = master.mix()
+        log.debug(
+            "pricing ends at %.1f s: %d rounds, %d columns, master %.2f, bound %s",
+            elapsed(),
+            done,
+            master.generated,
+            lp_value,
+            bound,
+        )
     except MasterFailed:  # no dive: the roster given is the answer
         failed = True
 
@@ -454,6 +508,7 @@ def price_and_dive(
         since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
             rows, cost, since_cheaper = dived, dived_cost, 0
+        log.debug("dive %d at %.1f s: %d (least %d)", dives, elapsed(), dived_cost, cost)
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
         if proved or since_cheaper >= DIVE_PATIENCE:
             break
