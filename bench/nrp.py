@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--lns-only", action="store_true", help="improve the hint by LNS only")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
-        "--trace", action="store_true", help="log column generation's rounds and dives"
+        "--trace", action="store_true", help="log pricing rounds, dives and each roster found"
     )
     args = parser.parse_args()
     if args.trace:
