@@ -585,11 +585,13 @@ def one_agent(inst: Instance, employee: str) -> Instance:
 def test_exact_pricing_finds_the_best_legal_row_the_evaluator_allows() -> None:
     """Every row of every employee of the tiny instance (3^7 each) against random prices:
     the one-agent CP-SAT model built from the shared rules finds the best row the
-    independent evaluator calls legal, and its bound is not below it."""
+    independent evaluator calls legal, and its bound is not below it; the rows it found
+    before the best are legal too, each worth less."""
     inst = read_instance(TINY)
     problem = compile_problem(inst)
     codes = [s.code for s in inst.shifts]
     rng = random.Random(7)
+    also = 0
     for a, staff in enumerate(inst.staff):
         alone = one_agent(inst, staff.employee)
         legal = [
@@ -613,6 +615,14 @@ def test_exact_pricing_finds_the_best_legal_row_the_evaluator_allows() -> None:
             assert row in legal
             assert worth[row] == pytest.approx(best, abs=0.01)
             assert most >= best - 1e-9
+            on_the_way = [
+                tuple(codes[other[d]] if d in other else None for d in range(inst.horizon))
+                for other in pricer.also
+            ]
+            assert all(other in legal and worth[other] < worth[row] for other in on_the_way)
+            assert len(set(on_the_way)) == len(on_the_way)
+            also += len(on_the_way)
+    assert also  # the rows found on the way are there to be offered to the master
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
@@ -1048,6 +1058,38 @@ def test_exact_pricing_runs_once_fast_pricing_stalls(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(columns_module, "STALL_DROP", 1.0)
     price_and_dive(problem, start, build_nrp_model, rounds=rounds, seed=0)
     assert calls[0] == len(problem.agents)  # one exact round: every agent priced once
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_exact_pricing_offers_the_master_the_rows_found_on_the_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An exact round offers the master each agent's best row and the rows CP-SAT found
+    before it (`ALSO_FOUND`): on Instance5, with exact pricing from the first stall, rows
+    found on the way to an agent's best become columns."""
+    Column = tuple[str, tuple[tuple[int, int], ...]]  # (agent, row)
+    on_the_way: set[Column] = set()
+    added: set[Column] = set()
+    price, add = _ExactPricer.price, columns_module._Master.add
+
+    def pricing(self: _ExactPricer, *args: Any, **kwargs: Any) -> Any:
+        found = price(self, *args, **kwargs)
+        agent = self.m.problem.agents[0].agent_id
+        on_the_way.update((agent, tuple(sorted(row.items()))) for row in self.also)
+        return found
+
+    def adding(self: Any, a: int, row: dict[int, int]) -> bool:
+        if taken := add(self, a, row):
+            added.add((self.p.agents[a].agent_id, tuple(sorted(row.items()))))
+        return taken
+
+    monkeypatch.setattr(_ExactPricer, "price", pricing)
+    monkeypatch.setattr(columns_module._Master, "add", adding)
+    monkeypatch.setattr(columns_module, "STALL_DROP", 1.0)
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    price_and_dive(problem, start, build_nrp_model, rounds=columns_module.STALL_ROUNDS + 2)
+    assert len(on_the_way & added) >= len(problem.agents)
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")

@@ -59,6 +59,8 @@ DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the tim
 DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster
 PURGE_AT = 50  # columns an agent may have before the master is purged (`_Master.purge`) ...
 PURGE_KEEP = 20  # ... down to this many an agent
+ALSO_FOUND = 5  # exact pricing: of the rows CP-SAT finds before an agent's best, the last
+# this many are offered to the master too (it takes those that would lower it)
 STALL_ROUNDS = 10  # fast pricing has stalled when the master fell less than
 STALL_DROP = 0.001  # this share of its value over this many rounds,
 RATE_ROUNDS = 5  # or less a second over this many rounds than exact pricing's last round
@@ -252,11 +254,13 @@ class _ExactPricer:
         # the full linear relaxation proves the one-agent optimum where the default's does
         # not (12-week Instance18 and 19: every call proved, 20 times as fast)
         self.solver.parameters.linearization_level = 2
+        self.also: list[Row] = []  # the last call's other rows (`ALSO_FOUND`), latest first
 
     def price(
         self, value: list[list[float]], time_limit: float, deterministic: bool
     ) -> tuple[Row | None, float]:
-        """(the best row found or None, a bound on what any row is worth)."""
+        """(the best row found or None, a bound on what any row is worth); the rows found
+        before it are in ``also``."""
         model, x = self.m.model, self.m.x
         terms = [
             round(value[d][t] * PRICE_SCALE) * x[0, d, t]
@@ -269,19 +273,35 @@ class _ExactPricer:
             self.solver.parameters.max_deterministic_time = time_limit
         else:
             self.solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        status = self.solver.solve(model)
+        found = _Found(x, self.days, self.templates)
+        status = self.solver.solve(model, found)
+        self.also = found.rows[:-1][::-1][:ALSO_FOUND]
         rounding = 0.5 / PRICE_SCALE * self.days  # at most this much lost to rounding
         if status == cp_model.INFEASIBLE:
             return None, -math.inf
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, math.inf
-        row = {
-            d: t
-            for d in range(self.days)
-            for t in range(self.templates)
-            if self.solver.value(x[0, d, t])
-        }
-        return row, self.solver.best_objective_bound / PRICE_SCALE + rounding
+        # one worker: each row found is better than the one before, the last the best
+        return found.rows[-1], self.solver.best_objective_bound / PRICE_SCALE + rounding
+
+
+class _Found(cp_model.CpSolverSolutionCallback):
+    """Every row the pricer finds on its way to the best, in the order found."""
+
+    def __init__(self, x: dict[Key, cp_model.IntVar], days: int, templates: int) -> None:
+        super().__init__()
+        self.x, self.days, self.templates = x, days, templates
+        self.rows: list[Row] = []
+
+    def on_solution_callback(self) -> None:
+        self.rows.append(
+            {
+                d: t
+                for d in range(self.days)
+                for t in range(self.templates)
+                if self.value(self.x[0, d, t])
+            }
+        )
 
 
 def _rows(agents: int, keys: tuple[Key, ...]) -> list[Row]:
@@ -394,9 +414,9 @@ def price_and_dive(
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
             row, most = pricers[a].price(value, limit, deterministic)
             slack += max(0.0, most + duals[a])
-            if row is not None:
-                worth = sum(value[d][t] for d, t in row.items())
-                if worth + duals[a] > 1e-6 and master.add(a, row):
+            for found in [row, *pricers[a].also] if row is not None else []:
+                worth = sum(value[d][t] for d, t in found.items())
+                if worth + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
         return added, (lp_value - slack if math.isfinite(slack) else None)
 
