@@ -31,6 +31,7 @@ import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -275,7 +276,7 @@ class _ExactPricer:
             self.solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         found = _Found(x, self.days, self.templates)
         status = self.solver.solve(model, found)
-        self.also = found.rows[:-1][::-1][:ALSO_FOUND]
+        self.also = list(found.rows)[-2::-1]  # all but the last, latest first
         rounding = 0.5 / PRICE_SCALE * self.days  # at most this much lost to rounding
         if status == cp_model.INFEASIBLE:
             return None, -math.inf
@@ -286,12 +287,13 @@ class _ExactPricer:
 
 
 class _Found(cp_model.CpSolverSolutionCallback):
-    """Every row the pricer finds on its way to the best, in the order found."""
+    """The last rows the pricer finds on its way to the best (the best and `ALSO_FOUND`
+    before it), in the order found."""
 
     def __init__(self, x: dict[Key, cp_model.IntVar], days: int, templates: int) -> None:
         super().__init__()
         self.x, self.days, self.templates = x, days, templates
-        self.rows: list[Row] = []
+        self.rows: deque[Row] = deque(maxlen=ALSO_FOUND + 1)
 
     def on_solution_callback(self) -> None:
         self.rows.append(
