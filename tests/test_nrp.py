@@ -609,15 +609,16 @@ def test_exact_pricing_finds_the_best_legal_row_the_evaluator_allows() -> None:
                 row: sum(value[d][codes.index(c)] for d, c in enumerate(row) if c) for row in legal
             }
             best = max(worth.values())
-            found, most = pricer.price(value, 5.0, deterministic=True)
-            assert found is not None
+            rows, most = pricer.price(value, 5.0, deterministic=True)
+            assert rows
+            found = rows[0]
             row = tuple(codes[found[d]] if d in found else None for d in range(inst.horizon))
             assert row in legal
             assert worth[row] == pytest.approx(best, abs=0.01)
             assert most >= best - 1e-9
             on_the_way = [
                 tuple(codes[other[d]] if d in other else None for d in range(inst.horizon))
-                for other in pricer.also
+                for other in rows[1:]
             ]
             assert all(other in legal and worth[other] < worth[row] for other in on_the_way)
             assert len(set(on_the_way)) == len(on_the_way)
@@ -1075,7 +1076,7 @@ def test_exact_pricing_offers_the_master_the_rows_found_on_the_way(
     def pricing(self: _ExactPricer, *args: Any, **kwargs: Any) -> Any:
         found = price(self, *args, **kwargs)
         agent = self.m.problem.agents[0].agent_id
-        on_the_way.update((agent, tuple(sorted(row.items()))) for row in self.also)
+        on_the_way.update((agent, tuple(sorted(row.items()))) for row in found[0][1:])
         return found
 
     def adding(self: Any, a: int, row: dict[int, int]) -> bool:
@@ -1103,7 +1104,8 @@ def test_exact_pricing_proves_a_twelve_week_employees_best_row() -> None:
         for d in range(problem.days)
     ]
     pricer = _ExactPricer(problem, 6, build_nrp_model, seed=0)
-    row, most = pricer.price(value, 1.0, deterministic=True)
-    assert row is not None
+    rows, most = pricer.price(value, 1.0, deterministic=True)
+    assert rows
+    row = rows[0]
     worth = sum(value[d][t] for d, t in row.items())
     assert worth <= most <= worth + 0.5 / columns_module.PRICE_SCALE * problem.days + 1e-9

@@ -255,13 +255,12 @@ class _ExactPricer:
         # the full linear relaxation proves the one-agent optimum where the default's does
         # not (12-week Instance18 and 19: every call proved, 20 times as fast)
         self.solver.parameters.linearization_level = 2
-        self.also: list[Row] = []  # the last call's other rows (`ALSO_FOUND`), latest first
 
     def price(
         self, value: list[list[float]], time_limit: float, deterministic: bool
-    ) -> tuple[Row | None, float]:
-        """(the best row found or None, a bound on what any row is worth); the rows found
-        before it are in ``also``."""
+    ) -> tuple[list[Row], float]:
+        """(the rows found: the best, then up to `ALSO_FOUND` that CP-SAT found before it,
+        latest first, or none; a bound on what any row is worth)."""
         model, x = self.m.model, self.m.x
         terms = [
             round(value[d][t] * PRICE_SCALE) * x[0, d, t]
@@ -276,14 +275,13 @@ class _ExactPricer:
             self.solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         found = _Found(x, self.days, self.templates)
         status = self.solver.solve(model, found)
-        self.also = list(found.rows)[-2::-1]  # all but the last, latest first
         rounding = 0.5 / PRICE_SCALE * self.days  # at most this much lost to rounding
         if status == cp_model.INFEASIBLE:
-            return None, -math.inf
+            return [], -math.inf
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None, math.inf
+            return [], math.inf
         # one worker: each row found is better than the one before, the last the best
-        return found.rows[-1], self.solver.best_objective_bound / PRICE_SCALE + rounding
+        return list(reversed(found.rows)), self.solver.best_objective_bound / PRICE_SCALE + rounding
 
 
 class _Found(cp_model.CpSolverSolutionCallback):
@@ -414,9 +412,9 @@ def price_and_dive(
                 pricers[a] = _ExactPricer(p, a, one_agent, seed)
             value = values(a, table)
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
-            row, most = pricers[a].price(value, limit, deterministic)
+            rows, most = pricers[a].price(value, limit, deterministic)
             slack += max(0.0, most + duals[a])
-            for found in [row, *pricers[a].also] if row is not None else []:
+            for found in rows:
                 worth = sum(value[d][t] for d, t in found.items())
                 if worth + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
