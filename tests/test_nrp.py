@@ -40,7 +40,7 @@ from callshift.roster import columns as columns_module
 from callshift.roster import lns as lns_module
 from callshift.roster.columns import ColumnResult, _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
-from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
+from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix, neighbourhood
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
 from callshift.roster.problem import RosterProblem
 from callshift.roster.solve import Solution, cp_solver, solve_model
@@ -870,6 +870,30 @@ def test_neighbourhood_search_starts_no_step_that_would_end_past_its_limit(
     result = improve_by_neighbourhoods(build_nrp_model(problem), start, time_limit=25)
     assert result.steps == 1
     assert clock[0] == 20.0
+
+
+@pytest.mark.parametrize("share", [0.1, 0.25, 0.5])
+def test_neighbourhoods_free_their_share_and_scattered_days_are_not_one_window(
+    share: float,
+) -> None:
+    """Each kind frees about ``share`` of 40 agents x 28 days; ``days`` is a window for
+    everyone, ``block`` a window for some, and ``scattered`` days drawn from the whole
+    horizon, so that work can move between days weeks apart: not a window every time."""
+    rng = random.Random(7)
+    windows = 0
+    for _ in range(50):
+        for kind in ("days", "block", "scattered"):
+            agents, days = neighbourhood(kind, share, 40, 28, rng)
+            assert len(set(days)) == len(days) and all(0 <= d < 28 for d in days)
+            assert len(set(agents)) == len(agents) and all(0 <= a < 40 for a in agents)
+            assert abs(len(agents) * len(days) / (40 * 28) - share) < 0.05
+            window = days == list(range(days[0], days[0] + len(days)))
+            if kind == "scattered":
+                windows += window
+            else:
+                assert window
+            assert (len(agents) == 40) == (kind != "block")
+    assert windows < 5
 
 
 def test_neighbourhood_search_leaves_the_model_as_it_found_it() -> None:

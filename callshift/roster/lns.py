@@ -1,12 +1,14 @@
 """Large neighbourhood search over a built roster model: free part of the roster, fix the
 rest at its current shifts, and let CP-SAT solve what is free, briefly and on one worker.
 
-A neighbourhood is either a window of days for every agent (``days``) or a window of days
-for a random share of the agents (``block``); each kind keeps its own size, a share of the
-roster's cells, grown when CP-SAT proves its neighbourhood optimal and shrunk when it runs
-out of time. A step's roster is kept when it costs no more than the current one (a step
-that ties moves the search sideways). When a window of every day is solved to optimality,
-the roster is optimal and the search ends.
+A neighbourhood is a window of days for every agent (``days``), a window of days for a
+random share of the agents (``block``), or days drawn at random, not side by side, for every
+agent (``scattered``: an agent can move work between days far apart, and one who gives up a
+shift on one day can take another's on a day weeks away). Each kind keeps its own size, a
+share of the roster's cells, grown when CP-SAT proves its neighbourhood optimal and shrunk
+when it runs out of time. A step's roster is kept when it costs no more than the current
+one (a step that ties moves the search sideways). When a neighbourhood of every day and
+every agent is solved to optimality, the roster is optimal and the search ends.
 
 While the search runs the model's shift variables are fixed at the current roster (their
 domains), each step freeing and re-fixing its own cells, and its hint is the free cells';
@@ -33,7 +35,7 @@ from callshift.config import SolverSettings
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.solve import cp_solver
 
-KINDS = ("days", "block")
+KINDS = ("days", "block", "scattered")
 FIRST_SHARE = 0.2  # of the roster's cells a neighbourhood frees at first,
 FIRST_CELLS = 1500  # or this many cells, if fewer
 GROW = 1.15  # its size, times this after a proof, divided by it after a timeout
@@ -116,22 +118,8 @@ def improve_by_neighbourhoods(
         ):
             done += 1
             kind = KINDS[done % len(KINDS)]
-            if kind == "days":
-                width = max(1, min(days, round(days * share[kind])))
-                free_agents: list[int] = list(range(agents))
-            else:  # as many agents in proportion as days
-                side = share[kind] ** 0.5
-                width = max(1, min(days, round(days * side)))
-                free_agents = sorted(
-                    rng.sample(range(agents), max(1, min(agents, round(agents * side))))
-                )
-            first = rng.randrange(days - width + 1)
-            cells = [
-                (a, d, t)
-                for a in free_agents
-                for d in range(first, first + width)
-                for t in range(templates)
-            ]
+            free_agents, free_days = neighbourhood(kind, share[kind], agents, days, rng)
+            cells = [(a, d, t) for a in free_agents for d in free_days for t in range(templates)]
             seconds = step_seconds
             if not deterministic:
                 seconds = min(seconds, time_limit - (time.monotonic() - began))
@@ -144,7 +132,7 @@ def improve_by_neighbourhoods(
             for key in cells:
                 fix(key)
             if status == cp_model.OPTIMAL:
-                if width == days and len(free_agents) == agents:
+                if len(free_days) == days and len(free_agents) == agents:
                     proved = True
                     break
                 share[kind] = min(1.0, share[kind] * GROW)
@@ -152,6 +140,26 @@ def improve_by_neighbourhoods(
                 share[kind] = max(LEAST_SHARE, share[kind] / GROW)
     chosen = tuple(key for key, on in value.items() if on)
     return LnsResult(chosen, objective, done, proved)
+
+
+def neighbourhood(
+    kind: str, share: float, agents: int, days: int, rng: random.Random
+) -> tuple[list[int], list[int]]:
+    """The agents and days a neighbourhood of ``kind`` frees, about ``share`` of the roster's
+    cells: ``days`` and ``scattered`` free that share of the days for every agent (a window,
+    or days drawn at random); ``block`` frees a window and a random share of the agents, as
+    large a share of each."""
+    if kind == "block":
+        side = share**0.5
+        width = max(1, min(days, round(days * side)))
+        free_agents = sorted(rng.sample(range(agents), max(1, min(agents, round(agents * side)))))
+    else:
+        width = max(1, min(days, round(days * share)))
+        free_agents = list(range(agents))
+    if kind == "scattered":
+        return free_agents, sorted(rng.sample(range(days), width))
+    first = rng.randrange(days - width + 1)
+    return free_agents, list(range(first, first + width))
 
 
 def improve_near_mix(
