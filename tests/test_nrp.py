@@ -40,7 +40,12 @@ from callshift.roster import columns as columns_module
 from callshift.roster import lns as lns_module
 from callshift.roster.columns import ColumnResult, _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
-from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix, neighbourhood
+from callshift.roster.lns import (
+    KINDS,
+    improve_by_neighbourhoods,
+    improve_near_mix,
+    neighbourhood,
+)
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
 from callshift.roster.problem import RosterProblem
 from callshift.roster.solve import Solution, cp_solver, solve_model
@@ -877,23 +882,25 @@ def test_neighbourhoods_free_their_share_and_scattered_days_are_not_one_window(
     share: float,
 ) -> None:
     """Each kind frees about ``share`` of 40 agents x 28 days; ``days`` is a window for
-    everyone, ``block`` a window for some, and ``scattered`` days drawn from the whole
-    horizon, so that work can move between days weeks apart: not a window every time."""
+    everyone, ``block`` a window for some, ``scattered`` days drawn from the whole horizon
+    for everyone and ``scattered_block`` for some, so that work can move between days weeks
+    apart: not a window every time."""
     rng = random.Random(7)
-    windows = 0
+    windows = dict.fromkeys(("scattered", "scattered_block"), 0)
     for _ in range(50):
-        for kind in ("days", "block", "scattered"):
+        for kind in KINDS:
             agents, days = neighbourhood(kind, share, 40, 28, rng)
             assert len(set(days)) == len(days) and all(0 <= d < 28 for d in days)
             assert len(set(agents)) == len(agents) and all(0 <= a < 40 for a in agents)
             assert abs(len(agents) * len(days) / (40 * 28) - share) < 0.05
             window = days == list(range(days[0], days[0] + len(days)))
-            if kind == "scattered":
-                windows += window
+            if kind in windows:
+                windows[kind] += window
             else:
                 assert window
-            assert (len(agents) == 40) == (kind != "block")
-    assert windows < 5
+            assert (len(agents) == 40) == (kind in ("days", "scattered"))
+    assert set(KINDS) == {"days", "block", "scattered", "scattered_block"}
+    assert all(count < 5 for count in windows.values())
 
 
 def test_neighbourhood_search_leaves_the_model_as_it_found_it() -> None:

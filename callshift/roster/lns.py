@@ -2,9 +2,11 @@
 rest at its current shifts, and let CP-SAT solve what is free, briefly and on one worker.
 
 A neighbourhood is a window of days for every agent (``days``), a window of days for a
-random share of the agents (``block``), or days drawn at random, not side by side, for every
+random share of the agents (``block``), days drawn at random, not side by side, for every
 agent (``scattered``: an agent can move work between days far apart, and one who gives up a
-shift on one day can take another's on a day weeks away). Each kind keeps its own size, a
+shift on one day can take another's on a day weeks away), or days drawn at random for a
+random share of the agents (``scattered_block``: more days each, so minutes can move
+between a few agents across the horizon). Each kind keeps its own size, a
 share of the roster's cells, grown when CP-SAT proves its neighbourhood optimal and shrunk
 when it runs out of time. A step's roster is kept when it costs no more than the current
 one (a step that ties moves the search sideways). When a neighbourhood of every day and
@@ -35,7 +37,7 @@ from callshift.config import SolverSettings
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.solve import cp_solver
 
-KINDS = ("days", "block", "scattered")
+KINDS = ("days", "block", "scattered", "scattered_block")
 FIRST_SHARE = 0.2  # of the roster's cells a neighbourhood frees at first,
 FIRST_CELLS = 1500  # or this many cells, if fewer
 GROW = 1.15  # its size, times this after a proof, divided by it after a timeout
@@ -147,16 +149,16 @@ def neighbourhood(
 ) -> tuple[list[int], list[int]]:
     """The agents and days a neighbourhood of ``kind`` frees, about ``share`` of the roster's
     cells: ``days`` and ``scattered`` free that share of the days for every agent (a window,
-    or days drawn at random); ``block`` frees a window and a random share of the agents, as
-    large a share of each."""
-    if kind == "block":
+    or days drawn at random); ``block`` and ``scattered_block`` free a random share of the
+    agents and as large a share of the days (a window, or days drawn at random)."""
+    if kind in ("block", "scattered_block"):
         side = share**0.5
         width = max(1, min(days, round(days * side)))
         free_agents = sorted(rng.sample(range(agents), max(1, min(agents, round(agents * side)))))
     else:
         width = max(1, min(days, round(days * share)))
         free_agents = list(range(agents))
-    if kind == "scattered":
+    if kind in ("scattered", "scattered_block"):
         return free_agents, sorted(rng.sample(range(days), width))
     first = rng.randrange(days - width + 1)
     return free_agents, list(range(first, first + width))
