@@ -991,6 +991,44 @@ def test_near_mix_that_agrees_everywhere_gives_the_roster_back() -> None:
     assert found is not None and sorted(found) == sorted(start)
 
 
+def test_near_mix_frees_more_days_once_it_has_proved_the_first_threshold() -> None:
+    """The mix gives employee A's roster (its shifts and its days off) a weight of 0.6 and is
+    torn everywhere else. At 0.5 alone A's row stays and the roster is the best with it; with
+    a second threshold of 0.9 after the first is proved, A's row is freed too and the roster
+    is the whole model's optimum, which is cheaper."""
+    inst, m, start = tiny_start()
+    templates = len(inst.shifts)
+    worked = {(a, d): t for a, d, t in start}
+    mix: dict[Key, float] = {}
+    for d in range(inst.horizon):
+        t = worked.get((0, d))
+        mix[0, d, (0 if t is None else t + 1) % templates] = 0.4
+        if t is not None:
+            mix[0, d, t] = 0.6
+    for a in range(1, len(inst.staff)):
+        for d in range(inst.horizon):
+            mix.update({(a, d, t): 1 / (templates + 1) for t in range(templates)})
+
+    def near(agree: tuple[float, ...]) -> tuple[Key, ...]:
+        found = improve_near_mix(
+            m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True, agree=agree
+        )
+        assert found is not None
+        scored = evaluate(inst, solution_rows(m.problem, found))
+        assert scored.feasible, scored.violations
+        return found
+
+    def cost(keys: tuple[Key, ...]) -> float:
+        return evaluate(inst, solution_rows(m.problem, keys)).objective
+
+    once, twice = near((0.5,)), near((0.5, 0.9))
+    assert sorted(k for k in once if k[0] == 0) == sorted(k for k in start if k[0] == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert cost(twice) == round(solver.objective_value) < cost(once)
+
+
 def _column_result(lp_value: float, bound: float | None) -> ColumnResult:
     return ColumnResult(
         keys=(),

@@ -18,9 +18,9 @@ afterwards the model is as it was found, so the caller can solve it whole. Each
 neighbourhood is the model's own rules, so every step's roster keeps every hard rule the
 model has.
 
-`improve_near_mix` is one larger neighbourhood, for when column generation has a master
-near its optimum: the agent-days its mix settles stay fixed, and CP-SAT (all its workers)
-searches the rest.
+`improve_near_mix` is a larger neighbourhood, for when column generation has a master near
+its optimum: the agent-days its mix settles stay fixed, and CP-SAT (all its workers)
+searches the rest; once CP-SAT proves that, a looser reading of "settled" frees more.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ FIRST_SHARE = 0.2  # of the roster's cells a neighbourhood frees at first,
 FIRST_CELLS = 1500  # or this many cells, if fewer
 GROW = 1.15  # its size, times this after a proof, divided by it after a timeout
 LEAST_SHARE = 0.02
-AGREE = 0.9  # `improve_near_mix`: an agent-day the mix gives this weight to stays as it is
+# `improve_near_mix`: an agent-day the mix gives this weight to stays as it is, the
+# first threshold first
+AGREE = (0.5, 0.9)
 STEP_SECONDS = 1.0  # CP-SAT's time per step (deterministic time, in deterministic runs)
 
 
@@ -172,14 +174,41 @@ def improve_near_mix(
     settings: SolverSettings,
     time_limit: float,
     deterministic: bool = False,
-    agree: float = AGREE,
+    agree: tuple[float, ...] = AGREE,
 ) -> tuple[Key, ...] | None:
     """Solve ``m`` (its objective set) from the roster ``keys`` with every agent-day fixed
     where the column master's mix (``mix``, each cell's weight) agrees with the roster's
-    shift or day off by at least ``agree``; the days it leaves open are free. The roster
-    found, or None if CP-SAT (on the ``settings``' workers and seed) found none in
-    ``time_limit`` seconds (deterministic time, if ``deterministic``). The roster can cost
-    more than ``keys`` if CP-SAT has not yet reached their value: the caller compares."""
+    shift or day off by at least ``agree[0]``; the days it leaves open are free. If CP-SAT
+    (on the ``settings``' workers and seed) proves the best roster there, the next
+    threshold of ``agree`` frees more days around the roster found, with the time left, and
+    so on. The last roster found, or None if CP-SAT found none in ``time_limit`` seconds
+    (deterministic time, if ``deterministic``). The roster can cost more than ``keys`` if
+    CP-SAT has not yet reached their value: the caller compares."""
+    began = time.monotonic()
+    spent = 0.0  # deterministic time
+    found = None
+    for level in agree:
+        left = time_limit - (spent if deterministic else time.monotonic() - began)
+        if found is not None and left <= 0:
+            break
+        solver = cp_solver(settings, max(left, 0.01), deterministic)
+        status = _solve_near(m, found or keys, mix, level, solver)
+        spent += solver.response_proto.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = tuple(key for key, var in m.x.items() if solver.value(var))
+        if status != cp_model.OPTIMAL:
+            break
+    return found
+
+
+def _solve_near(
+    m: RosterModel,
+    keys: tuple[Key, ...],
+    mix: dict[Key, float],
+    agree: float,
+    solver: cp_model.CpSolver,
+) -> cp_model.CpSolverStatus:
+    """One threshold of `improve_near_mix`: its status; ``solver`` holds the roster."""
     templates = range(len(m.problem.templates))
     shift = {(a, d): t for a, d, t in keys}
     proto = m.model.proto
@@ -201,10 +230,7 @@ def improve_near_mix(
         for key, var in m.x.items():
             proto.solution_hint.vars.append(var.index)
             proto.solution_hint.values.append(int(shift.get(key[:2]) == key[2]))
-        solver = cp_solver(settings, max(time_limit, 0.01), deterministic)
-        if solver.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        return tuple(key for key, var in m.x.items() if solver.value(var))
+        return solver.solve(m.model)
 
 
 @contextmanager
