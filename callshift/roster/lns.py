@@ -25,6 +25,7 @@ searches the rest; once CP-SAT proves that, a looser reading of "settled" frees 
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -44,8 +45,10 @@ GROW = 1.15  # its size, times this after a proof, divided by it after a timeout
 LEAST_SHARE = 0.02
 # `improve_near_mix`: an agent-day the mix gives this weight to stays as it is, the
 # first threshold first
-AGREE = (0.5, 0.9)
+AGREE = (0.5, 0.7, 0.9)
 STEP_SECONDS = 1.0  # CP-SAT's time per step (deterministic time, in deterministic runs)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,13 @@ def improve_near_mix(
         spent += solver.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = tuple(key for key, var in m.x.items() if solver.value(var))
+        log.debug(
+            "near the mix at %.2f: %s, %s, after %.1f s",
+            level,
+            solver.status_name(status),
+            solver.objective_value if found else None,
+            time.monotonic() - began,
+        )
         if status != cp_model.OPTIMAL:
             break
     return found
