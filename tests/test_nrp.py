@@ -1009,24 +1009,22 @@ def test_near_mix_frees_more_days_once_it_has_proved_the_first_threshold() -> No
         for d in range(inst.horizon):
             mix.update({(a, d, t): 1 / (templates + 1) for t in range(templates)})
 
-    def near(agree: tuple[float, ...]) -> tuple[Key, ...]:
+    def near(agree: tuple[float, ...]) -> tuple[tuple[Key, ...], float]:
+        """The roster found with thresholds ``agree``, and what the evaluator says it costs."""
         found = improve_near_mix(
             m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True, agree=agree
         )
         assert found is not None
         scored = evaluate(inst, solution_rows(m.problem, found))
         assert scored.feasible, scored.violations
-        return found
+        return found, scored.objective
 
-    def cost(keys: tuple[Key, ...]) -> float:
-        return evaluate(inst, solution_rows(m.problem, keys)).objective
-
-    once, twice = near((0.5,)), near((0.5, 0.9))
+    (once, once_cost), (_, twice_cost) = near((0.5,)), near((0.5, 0.9))
     assert sorted(k for k in once if k[0] == 0) == sorted(k for k in start if k[0] == 0)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     assert solver.solve(m.model) == cp_model.OPTIMAL
-    assert cost(twice) == round(solver.objective_value) < cost(once)
+    assert twice_cost == round(solver.objective_value) < once_cost
 
 
 def _column_result(lp_value: float, bound: float | None) -> ColumnResult:

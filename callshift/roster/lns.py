@@ -192,18 +192,19 @@ def improve_near_mix(
     found = None
     for level in agree:
         left = time_limit - (spent if deterministic else time.monotonic() - began)
-        if found is not None and left <= 0:
+        if found is not None and left <= 0:  # (the first threshold always gets its go)
             break
         solver = cp_solver(settings, max(left, 0.01), deterministic)
         status = _solve_near(m, found or keys, mix, level, solver)
         spent += solver.response_proto.deterministic_time
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if solved:
             found = tuple(key for key, var in m.x.items() if solver.value(var))
         log.debug(
             "near the mix at %.2f: %s, %s, after %.1f s",
             level,
             solver.status_name(status),
-            solver.objective_value if found else None,
+            solver.objective_value if solved else None,
             time.monotonic() - began,
         )
         if status != cp_model.OPTIMAL:
