@@ -1055,8 +1055,9 @@ def test_the_mix_is_followed_only_when_the_bound_proves_the_master_near_its_opti
 def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Instance1 with the master's value 0.5 % or 2 % of the roster's cost above a bound
-    that does not prove the roster: the search near the mix runs for the first only."""
+    """Instance1 with the master's value half or twice ``MIX_GAP`` of the roster's cost
+    above a bound that does not prove the roster: the search near the mix runs for the
+    first only."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     gap = [0.0]
     near: list[float] = []
@@ -1073,7 +1074,10 @@ def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
 
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", spy)
-    for share, searched in ((0.005, True), (0.02, False)):
+    for share, searched in (
+        (compile_module.MIX_GAP / 2, True),
+        (compile_module.MIX_GAP * 2, False),
+    ):
         gap[0], near[:] = share, []
         result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
         assert evaluate(inst, result.rows).feasible
