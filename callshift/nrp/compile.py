@@ -61,8 +61,8 @@ LONG_ROW_SEARCH_SHARE = 0.3
 # mix leaves open (`improve_near_mix`) for this share of the limit;
 MIX_SHARE = 0.25
 # (1 % while the step fixed at 0.9 alone; with its ladder of thresholds Instance19, whose
-# master ends 3–4 % above its bound, gained from it: 3168 and 3226 against 3232 and 3309,
-# seeds 0 and 1 at 600 s)
+# master ends 3–4 % above its bound, gained from it: 3168, 3226 and 3166 against 3232,
+# 3309 and 3622, seeds 0–2 at 600 s)
 MIX_GAP = 0.05
 # then neighbourhood search (`improve_by_neighbourhoods`) until this share of the limit has
 # passed (in deterministic runs, its steps per second of the limit); CP-SAT on the whole
