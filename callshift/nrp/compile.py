@@ -28,6 +28,7 @@ from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
 from callshift.roster.columns import ColumnResult, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
+from callshift.roster.fixing import fix_cells, restrict
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import (
     HARD_RULES,
@@ -69,6 +70,13 @@ MIX_GAP = 0.05
 # model has the rest
 LNS_UNTIL = 0.95
 LNS_STEPS_PER_SECOND = 1
+# but where the roster is within FIXING_GAP of its cost above the column generation's bound,
+# the neighbourhood search stops at FIXING_FROM of the limit, and reduced-cost fixing
+# (`fix_cells`, with up to FIXING_SHARE of the time left) restricts the model CP-SAT then
+# solves for a cheaper roster (`restrict`); no cheaper roster proves the one in hand optimal
+FIXING_GAP = 0.005
+FIXING_FROM = 0.5
+FIXING_SHARE = 0.5
 # CP-SAT reads and checks a model before its time limit applies: about 12 µs a constraint
 # here (Instance24, 2.4 million constraints: 28 s for a limit of 0.1 s; Instance23, 980,000:
 # 10 s). Its limit is the time left less that; with less time left than that, CP-SAT is
@@ -251,9 +259,19 @@ def solve_instance(
         first = dived.keys
     scored = evaluate(instance, solution_rows(problem, first)) if first is not None else None
     cost = math.inf if scored is None else scored.objective
-    if dived is not None and dived.bound is not None:  # objective = dive's cost + a constant
-        bound = math.ceil(dived.bound + cost - dived.cost - 1e-6)
-        m.model.add(m.cover_cost + m.soft["preferences"] >= bound)
+    objective = m.cover_cost + m.soft["preferences"]
+    offset = 0.0  # objective = cost units (the dive's) + offset
+    if dived is not None and dived.bound is not None:
+        offset = cost - dived.cost
+        bound = math.ceil(dived.bound + offset - 1e-6)
+        m.model.add(objective >= bound)
+
+    def fixing_gap(cost: float) -> float | None:
+        """What a cheaper roster may lose against the prices that proved the bound."""
+        if dived is None or dived.prices is None or dived.known is None:
+            return None
+        return cost - 1 - (dived.prices.bound + offset)
+
     if dived is not None:
         report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
@@ -278,9 +296,14 @@ def solve_instance(
             first, scored, cost = near, near_scored, near_scored.objective
             proved = bound is not None and cost <= bound
             report(cost, bound)
+    gap = fixing_gap(cost)
+    fixing = gap is not None and gap <= FIXING_GAP * cost
+    lns_until = FIXING_FROM if fixing else LNS_UNTIL
     if first is not None and not proved:
-        share = time_limit * LNS_UNTIL - (time.monotonic() - began)
-        steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
+        share = time_limit * lns_until - (time.monotonic() - began)
+        steps = (
+            max(1, round(time_limit * lns_until * LNS_STEPS_PER_SECOND)) if deterministic else None
+        )
         if deterministic or share > 0:
             mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
             if mended.objective is not None and set(mended.keys) != set(first):
@@ -290,6 +313,22 @@ def solve_instance(
             if mended.proved:
                 bound, proved = int(cost), True
             report(cost, bound)
+    restricted = False
+    if first is not None and not proved and fixing and (gap := fixing_gap(cost)) is not None:
+        assert dived is not None and dived.prices is not None and dived.known is not None
+        fixed = fix_cells(
+            problem,
+            dived.prices,
+            dived.known,
+            gap,
+            build_nrp_model,
+            time_limit=FIXING_SHARE * (time_limit - (time.monotonic() - began)),
+            seed=seed,
+            deterministic=deterministic,
+        )
+        restrict(m, dived.prices, gap, fixed)
+        m.model.add(objective <= cost - 1)
+        restricted = True
     load = CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)  # reading it
     if first is not None and proved:
         assert bound is not None
@@ -325,6 +364,17 @@ def solve_instance(
             on_progress=on_progress,
             phase=instance.name,
         )
+        if restricted and not solution.found:  # nothing cheaper; INFEASIBLE: there is none
+            assert first is not None
+            optimal = solution.status == "INFEASIBLE"
+            solution = Solution(
+                problem,
+                first,
+                "OPTIMAL" if optimal else "FEASIBLE",
+                float(cost),
+                float(cost) if optimal else None,
+                time.monotonic() - began,
+            )
         if first is not None and solution.found and (solution.objective or 0) > cost:
             solution = replace(solution, assignments=first, objective=float(cost))  # kept
         if bound is not None and solution.found:

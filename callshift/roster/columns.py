@@ -70,6 +70,22 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Prices:
+    """What one exact pricing round proved, at its prices (a Lagrangian bound): agent a's
+    row is worth ``worth(a, row)`` (its cells' prices plus the agent's requests), no legal
+    row of theirs is worth more than ``most[a]``, and every roster costs at least ``bound``
+    plus, over the agents, what each one's row is worth less than their ``most``. In cost
+    units (the model's objective less a constant)."""
+
+    values: list[list[list[float]]]  # agent → day → template: price plus request
+    most: list[float]
+    bound: float
+
+    def worth(self, a: int, row: Row) -> float:
+        return sum(self.values[a][d][t] for d, t in row.items())
+
+
+@dataclass(frozen=True)
 class ColumnResult:
     """The roster the dive made (or the one given, if that costs less), and what the
     master proved. Costs are the roster's cover cost less the weight of the requests it
@@ -83,6 +99,8 @@ class ColumnResult:
     columns: int
     rounds: int  # pricing rounds before the dive
     dives: int
+    prices: Prices | None = None  # the exact round that proved ``bound``
+    known: list[list[Row]] | None = None  # each agent's columns at the end: legal rows
 
 
 class MasterFailed(RuntimeError):
@@ -257,11 +275,18 @@ class _ExactPricer:
         self.solver.parameters.linearization_level = 2
 
     def price(
-        self, value: list[list[float]], time_limit: float, deterministic: bool
+        self,
+        value: list[list[float]],
+        time_limit: float,
+        deterministic: bool,
+        assume: tuple[cp_model.LiteralT, ...] = (),
     ) -> tuple[list[Row], float]:
         """(the rows found: the best, then up to `ALSO_FOUND` that CP-SAT found before it,
-        latest first, or none; a bound on what any row is worth)."""
+        latest first, or none; a bound on what any row is worth: -inf if no row keeps the
+        rules). ``assume``: of the rows whose cells these literals hold."""
         model, x = self.m.model, self.m.x
+        model.clear_assumptions()
+        model.add_assumptions(assume)
         terms = [
             round(value[d][t] * PRICE_SCALE) * x[0, d, t]
             for d in range(self.days)
@@ -400,11 +425,16 @@ def price_and_dive(
                 added += 1
         return added
 
+    best_prices: Prices | None = None  # of the exact round that proved the best bound
+
     def exact_round() -> tuple[int, float | None]:
         """Price every agent by CP-SAT; the columns added and the bound it proves."""
+        nonlocal best_prices
         lp_value, prices, duals = master.solve_lean()
         table = price_table(prices)
         added, slack = 0, 0.0
+        valued: list[list[list[float]]] = []
+        most_of: list[float] = []
         for a in range(len(p.agents)):
             if not deterministic and elapsed() >= pricing_until:
                 return added, None  # out of time: no bound from this round
@@ -413,12 +443,18 @@ def price_and_dive(
             value = values(a, table)
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
             rows, most = pricers[a].price(value, limit, deterministic)
+            valued.append(value)
+            most_of.append(most)
             slack += max(0.0, most + duals[a])
             for found in rows:
                 worth = sum(value[d][t] for d, t in found.items())
                 if worth + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
-        return added, (lp_value - slack if math.isfinite(slack) else None)
+        if not math.isfinite(slack):
+            return added, None
+        if best_prices is None or lp_value - slack > best_prices.bound:
+            best_prices = Prices(valued, most_of, lp_value - slack)
+        return added, lp_value - slack
 
     bound: float | None = None
     done = 0
@@ -543,4 +579,6 @@ def price_and_dive(
         columns=master.generated,
         rounds=done,
         dives=dives,
+        prices=best_prices,
+        known=[[row for row, _ in columns] for columns in master.columns],
     )
