@@ -170,7 +170,8 @@ def size_erlang_c(traffic: ArrayLike, aht_seconds: ArrayLike, targets: Targets) 
             n += 1
             inv_b = 1.0 + (n / safe_a) * inv_b
             open_ = agents < 0
-            candidates = open_ & (n > a) & (n * targets.max_occupancy >= a)
+            # occupancy as `met_by` computes it (n * cap >= a rounds differently: 3 * 0.6 < 1.8)
+            candidates = open_ & (n > a) & (a / n <= targets.max_occupancy)
             if not np.any(candidates):
                 continue
             idx = np.flatnonzero(candidates)

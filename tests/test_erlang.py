@@ -7,7 +7,7 @@ import math
 import mpmath as mp
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from callshift.erlang import (
@@ -237,6 +237,7 @@ def test_erlang_a_service_level_never_falls_with_more_agents(
 
 
 @given(a=loads, aht=handle_times, t=answer_times, level=levels, occ=occupancies)
+@example(a=1.8, aht=20.0, t=0.0, level=0.5, occ=0.6)  # 3 agents: occupancy 0.6 exactly
 def test_erlang_c_sizing_is_minimal(
     a: float, aht: float, t: float, level: float, occ: float
 ) -> None:
