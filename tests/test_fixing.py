@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import itertools
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance, read_instance
 from callshift.roster.columns import ColumnResult, Prices, Row, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
-from callshift.roster.fixing import fix_cells, restrict
+from callshift.roster.fixing import Fixed, fix_cells, restrict
 from callshift.roster.lns import LnsResult
 from callshift.roster.model import Key
 from callshift.roster.solve import Solution, solve_model
@@ -47,11 +48,19 @@ def legal_rows(inst: Instance) -> list[list[Row]]:
 def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> None:
     """The tiny instance, every legal row of each employee, random prices: a cell is fixed,
     at its value, exactly when every row that loses no more than the gap has that value
-    there. Known rows within the gap only save calls: the cells fixed are the same."""
+    there; those no legal row works are counted apart. Known rows within the gap only save
+    calls: the cells fixed are the same."""
     inst = read_instance(TINY)
     problem = compile_problem(inst)
     legal = legal_rows(inst)
     templates = len(inst.shifts)
+    never = sum(  # cells no legal row of the employee works
+        not any(row.get(d) == t for row in rows)
+        for rows in legal
+        for d in range(inst.horizon)
+        for t in range(templates)
+    )
+    assert never  # the tiny instance has such cells (a day off, a shift type not allowed)
     rng = random.Random(5)
     fixed_some = kept_some = 0
     for _ in range(3):
@@ -82,14 +91,13 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> 
                 time_limit=60,
                 deterministic=True,
             )
-            assert fixed == expected
+            assert fixed.cells == expected
+            assert fixed.never == never
             known = [rng.sample(rows, min(len(rows), 40)) for rows in legal]
-            assert (
-                fix_cells(
-                    problem, prices, known, gap, build_nrp_model, time_limit=60, deterministic=True
-                )
-                == expected
+            again = fix_cells(
+                problem, prices, known, gap, build_nrp_model, time_limit=60, deterministic=True
             )
+            assert again.cells == expected
             fixed_some += len(expected)
             kept_some += len(inst.staff) * inst.horizon * templates - len(expected)
     assert fixed_some and kept_some  # the gaps fix some cells and leave others free
@@ -145,19 +153,23 @@ def test_the_restricted_model_keeps_the_optimum_and_nothing_cheaper() -> None:
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
-def test_solve_instance_fixes_cells_and_proves_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Instance1 with the search near the mix left out and every gap small enough. With
-    the neighbourhood search left out too, the dive's roster goes to reduced-cost fixing,
-    and CP-SAT on the restricted model finds the optimum and proves it. With a
-    neighbourhood search that hands over that optimum unproved, the restricted model has
-    no roster at all (CP-SAT: INFEASIBLE), and the roster in hand is reported optimal."""
+def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance1, every gap small enough, the search near the mix left out. Where the
+    fixing settles enough of the roster, the neighbourhood search does not run: CP-SAT on
+    the restricted model finds the optimum below the dive's roster and proves it; given a
+    dive that is already optimal, the restricted model has no roster at all (CP-SAT:
+    INFEASIBLE), and that roster is reported optimal. Where it settles too little, the
+    neighbourhood search runs and CP-SAT solves the whole model."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     best = optimum("Instance1")
     gaps: list[float] = []
     statuses: list[str] = []
+    searched: list[int] = []
     handed: list[tuple[Key, ...]] = []
 
-    def spy(*args: Any, **kw: Any) -> dict[Key, bool]:
+    def spy(*args: Any, **kw: Any) -> Fixed:
         gaps.append(args[3])
         return fix_cells(*args, **kw)
 
@@ -167,17 +179,26 @@ def test_solve_instance_fixes_cells_and_proves_the_optimum(monkeypatch: pytest.M
         return solution
 
     def search(m: Any, keys: tuple[Key, ...], **_: Any) -> LnsResult:
-        if handed:  # the model's value of the roster handed over: the optimum
-            return LnsResult(handed[0], float(best), 0, False)
+        searched.append(1)
         return LnsResult(keys, None, 0, False)
 
+    def dive(*args: Any, **kw: Any) -> ColumnResult:
+        dived = price_and_dive(*args, **kw)
+        if not handed:
+            return dived
+        problem = args[0]
+        lower = evaluate(inst, solution_rows(problem, dived.keys)).objective - best
+        return replace(dived, keys=handed[0], cost=dived.cost - lower)
+
     monkeypatch.setattr(compile_module, "FIXING_GAP", 1.0)
+    monkeypatch.setattr(compile_module, "FIXING_LEAST", 0.0)
     monkeypatch.setattr(compile_module, "fix_cells", spy)
     monkeypatch.setattr(compile_module, "solve_model", solved)
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
+    monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", lambda *_, **__: None)
     found = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 1 and gaps[0] > 0
+    assert len(gaps) == 1 and gaps[0] > 0 and not searched
     assert statuses == ["OPTIMAL"]  # the restricted model's optimum, below the dive's roster
     assert found.solution.status == "OPTIMAL"
     assert found.objective == found.best_bound == best
@@ -186,8 +207,16 @@ def test_solve_instance_fixes_cells_and_proves_the_optimum(monkeypatch: pytest.M
     handed.append(found.solution.assignments)
     statuses.clear()
     proved = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 2
+    assert len(gaps) == 2 and not searched
     assert statuses == ["INFEASIBLE"]  # nothing below the roster in hand
     assert proved.solution.status == "OPTIMAL"
     assert proved.objective == proved.best_bound == best
     assert set(proved.solution.assignments) == set(handed[0])
+
+    monkeypatch.setattr(compile_module, "FIXING_LEAST", 1.01)  # no fixing settles that much
+    handed.clear()
+    statuses.clear()
+    whole = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
+    assert len(gaps) == 3 and searched
+    assert whole.solution.status in ("OPTIMAL", "FEASIBLE")
+    assert evaluate(inst, whole.rows).feasible

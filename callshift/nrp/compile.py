@@ -71,12 +71,13 @@ MIX_GAP = 0.05
 LNS_UNTIL = 0.95
 LNS_STEPS_PER_SECOND = 1
 # but where the roster is within FIXING_GAP of its cost above the column generation's bound,
-# the neighbourhood search stops at FIXING_FROM of the limit, and reduced-cost fixing
-# (`fix_cells`, with up to FIXING_SHARE of the time left) restricts the model CP-SAT then
-# solves for a cheaper roster (`restrict`); no cheaper roster proves the one in hand optimal
+# reduced-cost fixing (`fix_cells`, with up to FIXING_SHARE of the time left) comes first;
+# if it fixes at least FIXING_LEAST of the cells some legal row works, CP-SAT searches the
+# model it restricts (`restrict`) below the roster's cost, in place of the neighbourhood
+# search and the whole model, and finding none proves the roster optimal (Instance6: 1950)
 FIXING_GAP = 0.005
-FIXING_FROM = 0.5
 FIXING_SHARE = 0.5
+FIXING_LEAST = 0.2
 # CP-SAT reads and checks a model before its time limit applies: about 12 µs a constraint
 # here (Instance24, 2.4 million constraints: 28 s for a limit of 0.1 s; Instance23, 980,000:
 # 10 s). Its limit is the time left less that; with less time left than that, CP-SAT is
@@ -218,7 +219,10 @@ def solve_instance(
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
-    the first.
+    the first. Where reduced-cost fixing (`fix_cells`) settles enough of the roster
+    (``FIXING_GAP``, ``FIXING_LEAST``), CP-SAT searches the model it restricts below the
+    roster's cost instead, from then on; when it finds that model empty, the roster is
+    optimal.
     A lower bound the column generation proves is the solver's too: CP-SAT is told no
     roster costs less, and does not run at all when the first roster reaches it. When the
     solver ends without a roster, the first one is the answer if the evaluator finds it
@@ -296,25 +300,9 @@ def solve_instance(
             first, scored, cost = near, near_scored, near_scored.objective
             proved = bound is not None and cost <= bound
             report(cost, bound)
-    gap = fixing_gap(cost)
-    fixing = gap is not None and gap <= FIXING_GAP * cost
-    lns_until = FIXING_FROM if fixing else LNS_UNTIL
-    if first is not None and not proved:
-        share = time_limit * lns_until - (time.monotonic() - began)
-        steps = (
-            max(1, round(time_limit * lns_until * LNS_STEPS_PER_SECOND)) if deterministic else None
-        )
-        if deterministic or share > 0:
-            mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
-            if mended.objective is not None and set(mended.keys) != set(first):
-                first = mended.keys
-                scored = evaluate(instance, solution_rows(problem, first))
-                cost = scored.objective
-            if mended.proved:
-                bound, proved = int(cost), True
-            report(cost, bound)
     restricted = False
-    if first is not None and not proved and fixing and (gap := fixing_gap(cost)) is not None:
+    gap = fixing_gap(cost)
+    if first is not None and not proved and gap is not None and gap <= FIXING_GAP * cost:
         assert dived is not None and dived.prices is not None and dived.known is not None
         fixed = fix_cells(
             problem,
@@ -326,9 +314,22 @@ def solve_instance(
             seed=seed,
             deterministic=deterministic,
         )
-        restrict(m, dived.prices, gap, fixed)
-        m.model.add(objective <= cost - 1)
-        restricted = True
+        if fixed.share(problem) >= FIXING_LEAST:
+            restrict(m, dived.prices, gap, fixed)
+            m.model.add(objective <= cost - 1)
+            restricted = True
+    if first is not None and not proved and not restricted:
+        share = time_limit * LNS_UNTIL - (time.monotonic() - began)
+        steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
+        if deterministic or share > 0:
+            mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
+            if mended.objective is not None and set(mended.keys) != set(first):
+                first = mended.keys
+                scored = evaluate(instance, solution_rows(problem, first))
+                cost = scored.objective
+            if mended.proved:
+                bound, proved = int(cost), True
+            report(cost, bound)
     load = CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)  # reading it
     if first is not None and proved:
         assert bound is not None

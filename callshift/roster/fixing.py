@@ -26,6 +26,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -38,6 +39,20 @@ CALL_SECONDS = 1.0  # CP-SAT's limit on one pricing call (deterministic time in 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Fixed:
+    """The cells fixed, at their values (True: the agent works that shift that day), and how
+    many of them no legal row of the agent works at all (fixed without the prices)."""
+
+    cells: dict[Key, bool] = field(default_factory=dict)
+    never: int = 0
+
+    def share(self, problem: RosterProblem) -> float:
+        """Of the cells some legal row works, the share fixed by the prices."""
+        cells = len(problem.agents) * problem.days * len(problem.templates)
+        return (len(self.cells) - self.never) / max(cells - self.never, 1)
+
+
 def fix_cells(
     problem: RosterProblem,
     prices: Prices,
@@ -48,14 +63,14 @@ def fix_cells(
     time_limit: float,
     seed: int = 0,
     deterministic: bool = False,
-) -> dict[Key, bool]:
-    """The cells every roster that loses no more than ``gap`` against ``prices`` has, and
-    their value (True: the agent works that shift that day). ``known``: legal rows of each
-    agent. A cell whose call runs out of time, or that the time limit leaves unpriced,
-    is not fixed; so stopping early only fixes less."""
+) -> Fixed:
+    """The cells every roster that loses no more than ``gap`` against ``prices`` has, at
+    their value. ``known``: legal rows of each agent. A cell whose call runs out of time,
+    or that the time limit leaves unpriced, is not fixed; so stopping early only fixes
+    less."""
     began = time.monotonic()
     templates = len(problem.templates)
-    fixed: dict[Key, bool] = {}
+    fixed = Fixed()
     calls = 0
     for a in range(len(problem.agents)):
         if not deterministic and time.monotonic() - began >= time_limit:
@@ -84,11 +99,13 @@ def fix_cells(
                 calls += 1
                 _shows(problem, prices, a, gap, rows, free)
                 if most - flipped > gap:
-                    fixed[a, d, t] = works
+                    fixed.cells[a, d, t] = works
+                    fixed.never += flipped == -math.inf and not works
     log.debug(
-        "fixing at gap %.2f: %d cells fixed, %d calls, %.1f s",
+        "fixing at gap %.2f: %d cells fixed (%d that no legal row works), %d calls, %.1f s",
         gap,
-        len(fixed),
+        len(fixed.cells),
+        fixed.never,
         calls,
         time.monotonic() - began,
     )
@@ -114,7 +131,7 @@ def _shows(
             )
 
 
-def restrict(m: RosterModel, prices: Prices, gap: float, fixed: dict[Key, bool]) -> None:
+def restrict(m: RosterModel, prices: Prices, gap: float, fixed: Fixed) -> None:
     """Add to ``m`` what every roster that loses no more than ``gap`` against ``prices``
     keeps: the ``fixed`` cells, each agent's row worth at least their most less ``gap``,
     and the agents' worth together at least the sum of their most less ``gap``. Worth is
@@ -122,7 +139,7 @@ def restrict(m: RosterModel, prices: Prices, gap: float, fixed: dict[Key, bool])
     half at most each day)."""
     p = m.problem
     templates = len(p.templates)
-    for key, works in fixed.items():
+    for key, works in fixed.cells.items():
         m.model.add(m.x[key] == int(works))
     if not all(math.isfinite(most) for most in prices.most):
         return  # an agent with no legal row: no floor to add
