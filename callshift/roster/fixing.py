@@ -3,21 +3,21 @@
 An exact pricing round proves, at its prices, that every roster costs at least its bound
 plus what each agent's row is worth less than the best row the agent could have
 (`Prices`). A roster cheaper than the one in hand (cost ``UB``) therefore gives each agent
-a row within ``gap = UB - 1 - bound`` of their best, and all agents together lose no more
-than ``gap``. For each of an agent's cells (day, shift), CP-SAT prices the agent's best
-row with that cell the other way from their best row; if even that row loses more than
-``gap``, every cheaper roster has the cell as the best row has it, and the cell is fixed.
-A legal row already known to lose no more than ``gap`` (a column of the master, or a row
-found on the way) shows that neither of the values it takes can be fixed, so most cells
-need no call.
+a row within ``gap = UB - 1 - bound`` of their best (costs are whole numbers), and all
+agents together lose no more than ``gap``. For each of an agent's cells (day, shift),
+CP-SAT prices the agent's best row with that cell the other way from their best row; if
+even that row loses more than ``gap``, every cheaper roster has the cell as the best row
+has it, and the cell is fixed. A legal row already known to lose no more than ``gap`` (a
+column of the master, or a row found on the way) shows that neither of the values it
+takes can be fixed, so most cells need no call.
 
 `restrict` adds what that proves to the whole model: the fixed cells, each agent's worth
 at least their best less ``gap``, and the agents' sum likewise. Every roster cheaper than
 ``UB`` keeps all of it, so CP-SAT on the restricted model, with the objective below
 ``UB``, finds a cheaper roster or proves there is none: the roster in hand is optimal.
 When the gap is a few requests' weight the restricted model is small (Instance6 at 1952,
-gap 2.3: 290 of the 1,012 cells an employee may work fixed, and CP-SAT found the optimum
-1950 and proved it in 11 s, where on the whole model it finds nothing below 1952 in 40).
+gap 2.3: about 280 of the 1,034 cells its employees may work are fixed, and CP-SAT finds
+the optimum 1950 and proves it, where on the whole model it finds nothing below 1952).
 """
 
 from __future__ import annotations
