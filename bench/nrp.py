@@ -97,9 +97,9 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
         "",
         "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
         "engine (the greedy first roster, the row search, column generation and a dive,",
-        "CP-SAT near the master's mix, the neighbourhood search, then CP-SAT, below the",
-        "roster in hand on a model reduced-cost fixing restricts where the roster is within",
-        "0.5 % of the bound; docs/nrp.md):",
+        "CP-SAT near the master's mix, the neighbourhood search, then CP-SAT; or, where",
+        "reduced-cost fixing settles enough of the roster, CP-SAT below it on the model the",
+        "fixing restricts; docs/nrp.md):",
         f"CP-SAT {importlib.metadata.version('ortools')}, {args.workers} workers, "
         f"seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}),",
