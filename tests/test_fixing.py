@@ -156,8 +156,9 @@ def test_the_restricted_model_keeps_the_optimum_and_nothing_cheaper() -> None:
 def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Instance1, every gap small enough, the search near the mix left out. Where the
-    fixing settles enough of the roster, the neighbourhood search does not run: CP-SAT on
+    """Instance1, every gap small enough, the search near the mix left out. A short
+    neighbourhood search comes before the fixing. Where the fixing settles enough of the
+    roster, the neighbourhood search does not run again: CP-SAT on
     the restricted model finds the optimum below the dive's roster and proves it; given a
     dive that is already optimal, the restricted model has no roster at all (CP-SAT:
     INFEASIBLE), and that roster is reported optimal. Where it settles too little, the
@@ -166,7 +167,7 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     best = optimum("Instance1")
     gaps: list[float] = []
     statuses: list[str] = []
-    searched: list[int] = []
+    searched: list[int] = []  # the steps each neighbourhood search was given
     handed: list[tuple[Key, ...]] = []
 
     def spy(*args: Any, **kw: Any) -> Fixed:
@@ -178,8 +179,8 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
         statuses.append(solution.status)
         return solution
 
-    def search(m: Any, keys: tuple[Key, ...], **_: Any) -> LnsResult:
-        searched.append(1)
+    def search(m: Any, keys: tuple[Key, ...], **kw: Any) -> LnsResult:
+        searched.append(kw["steps"])
         return LnsResult(keys, None, 0, False)
 
     def dive(*args: Any, **kw: Any) -> ColumnResult:
@@ -197,8 +198,9 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", lambda *_, **__: None)
+    short = round(compile_module.FIXING_SEARCH * 10)  # steps: one a second of the limit
     found = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 1 and gaps[0] > 0 and not searched
+    assert len(gaps) == 1 and gaps[0] > 0 and searched == [short]
     assert statuses == ["OPTIMAL"]  # the restricted model's optimum, below the dive's roster
     assert found.solution.status == "OPTIMAL"
     assert found.objective == found.best_bound == best
@@ -207,7 +209,7 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     handed.append(found.solution.assignments)
     statuses.clear()
     proved = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 2 and not searched
+    assert len(gaps) == 2 and searched == [short] * 2
     assert statuses == ["INFEASIBLE"]  # nothing below the roster in hand
     assert proved.solution.status == "OPTIMAL"
     assert proved.objective == proved.best_bound == best
@@ -217,6 +219,6 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     handed.clear()
     statuses.clear()
     whole = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 3 and searched
+    assert len(gaps) == 3 and searched == [short] * 3 + [10]
     assert whole.solution.status in ("OPTIMAL", "FEASIBLE")
     assert evaluate(inst, whole.rows).feasible

@@ -71,11 +71,13 @@ MIX_GAP = 0.05
 LNS_UNTIL = 0.95
 LNS_STEPS_PER_SECOND = 1
 # but where the roster is within FIXING_GAP of its cost above the column generation's bound,
-# reduced-cost fixing (`fix_cells`, with up to FIXING_SHARE of the time left) comes first;
+# reduced-cost fixing (`fix_cells`, with up to FIXING_SHARE of the time left) comes first,
+# after FIXING_SEARCH of the limit of neighbourhood search (a cheaper roster fixes more);
 # if it fixes at least FIXING_LEAST of the cells some legal row works, CP-SAT searches the
 # model it restricts (`restrict`) below the roster's cost, in place of the neighbourhood
 # search and the whole model, and finding none proves the roster optimal (Instance6: 1950)
 FIXING_GAP = 0.005
+FIXING_SEARCH = 0.1
 FIXING_SHARE = 0.5
 FIXING_LEAST = 0.2
 # CP-SAT reads and checks a model before its time limit applies: about 12 µs a constraint
@@ -300,36 +302,49 @@ def solve_instance(
             first, scored, cost = near, near_scored, near_scored.objective
             proved = bound is not None and cost <= bound
             report(cost, bound)
+
+    def search(seconds: float, steps: int | None) -> None:
+        """The neighbourhood search from ``first`` for ``seconds`` (or ``steps``)."""
+        nonlocal first, scored, cost, bound, proved
+        assert first is not None
+        if not deterministic and seconds <= 0:
+            return
+        mended = improve_by_neighbourhoods(m, first, time_limit=seconds, seed=seed, steps=steps)
+        if mended.objective is not None and set(mended.keys) != set(first):
+            first = mended.keys
+            scored = evaluate(instance, solution_rows(problem, first))
+            cost = scored.objective
+        if mended.proved:
+            bound, proved = int(cost), True
+        report(cost, bound)
+
     restricted = False
     gap = fixing_gap(cost)
     if first is not None and not proved and gap is not None and gap <= FIXING_GAP * cost:
-        assert dived is not None and dived.prices is not None and dived.known is not None
-        fixed = fix_cells(
-            problem,
-            dived.prices,
-            dived.known,
-            gap,
-            build_nrp_model,
-            time_limit=FIXING_SHARE * (time_limit - (time.monotonic() - began)),
-            seed=seed,
-            deterministic=deterministic,
-        )
-        if fixed.share(problem) >= FIXING_LEAST:
-            restrict(m, dived.prices, gap, fixed)
-            m.model.add(objective <= cost - 1)
-            restricted = True
+        # a short neighbourhood search first: each unit off the roster narrows the gap
+        seconds = FIXING_SEARCH * time_limit
+        search(seconds, max(1, round(seconds * LNS_STEPS_PER_SECOND)) if deterministic else None)
+        if not proved and (gap := fixing_gap(cost)) is not None:
+            assert dived is not None and dived.prices is not None and dived.known is not None
+            fixed = fix_cells(
+                problem,
+                dived.prices,
+                dived.known,
+                gap,
+                build_nrp_model,
+                time_limit=FIXING_SHARE * (time_limit - (time.monotonic() - began)),
+                seed=seed,
+                deterministic=deterministic,
+            )
+            if fixed.share(problem) >= FIXING_LEAST:
+                restrict(m, dived.prices, gap, fixed)
+                m.model.add(objective <= cost - 1)
+                restricted = True
     if first is not None and not proved and not restricted:
-        share = time_limit * LNS_UNTIL - (time.monotonic() - began)
-        steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
-        if deterministic or share > 0:
-            mended = improve_by_neighbourhoods(m, first, time_limit=share, seed=seed, steps=steps)
-            if mended.objective is not None and set(mended.keys) != set(first):
-                first = mended.keys
-                scored = evaluate(instance, solution_rows(problem, first))
-                cost = scored.objective
-            if mended.proved:
-                bound, proved = int(cost), True
-            report(cost, bound)
+        search(
+            time_limit * LNS_UNTIL - (time.monotonic() - began),
+            max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None,
+        )
     load = CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(m.model.proto.constraints)  # reading it
     if first is not None and proved:
         assert bound is not None
