@@ -13,6 +13,7 @@ import math
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from callshift.roster.columns import ColumnResult, _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
 from callshift.roster.lns import (
     KINDS,
+    LnsResult,
     improve_by_neighbourhoods,
     improve_near_mix,
     neighbourhood,
@@ -333,6 +335,25 @@ def test_tiny_instance_solves_to_its_optimum_and_the_evaluator_agrees() -> None:
     assert scored.feasible
     assert scored.objective == result.objective == 0
     assert result.solution.status == "OPTIMAL"
+
+
+def test_solve_seconds_count_the_whole_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`callshift nrp` prints "solver … in N s": N is the whole solve, not only CP-SAT's
+    last step (a row search that takes half a second, then CP-SAT on the tiny instance)."""
+    inst = read_instance(TINY)
+
+    def slow_rows(*args: Any, **kw: Any) -> tuple[Key, ...]:
+        time.sleep(0.5)
+        return improve_rows(*args, **kw)
+
+    def unmoved(m: RosterModel, keys: tuple[Key, ...], **_: Any) -> LnsResult:
+        return LnsResult(keys, None, 0, False)
+
+    monkeypatch.setattr(compile_module, "improve_rows", slow_rows)
+    monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", unmoved)
+    result = solve_instance(inst, time_limit=5, workers=1, deterministic=True, columns=False)
+    assert result.solution.status == "OPTIMAL"
+    assert result.solution.solve_seconds >= 0.5
 
 
 def test_greedy_roster_is_the_answer_when_the_solver_ends_without_one(
