@@ -17,7 +17,7 @@ from callshift.nrp import compile as compile_module
 from callshift.nrp.compile import build_nrp_model, compile_problem, solution_rows, solve_instance
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance, read_instance
-from callshift.roster.columns import ColumnResult, Prices, Row, price_and_dive
+from callshift.roster.columns import ColumnResult, Prices, Row, _ExactPricer, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.fixing import Fixed, fix_cells, restrict
 from callshift.roster.lns import LnsResult
@@ -45,7 +45,9 @@ def legal_rows(inst: Instance) -> list[list[Row]]:
     return rows
 
 
-def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> None:
+def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The tiny instance, every legal row of each employee, random prices: a cell is fixed,
     at its value, exactly when every row that loses no more than the gap has that value
     there; those no legal row works are counted apart. Known rows within the gap only save
@@ -61,8 +63,16 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> 
         for t in range(templates)
     )
     assert never  # the tiny instance has such cells (a day off, a shift type not allowed)
+    calls = [0]
+    price = _ExactPricer.price
+
+    def counted(self: _ExactPricer, *args: Any, **kw: Any) -> tuple[list[Row], float]:
+        calls[0] += 1
+        return price(self, *args, **kw)
+
+    monkeypatch.setattr(_ExactPricer, "price", counted)
     rng = random.Random(5)
-    fixed_some = kept_some = 0
+    fixed_some = kept_some = saved = 0
     for _ in range(3):
         values = [
             [[rng.uniform(-5, 5) for _ in range(templates)] for _ in range(inst.horizon)]
@@ -82,6 +92,7 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> 
                         taken = {row.get(d) == t for row in near}
                         if len(taken) == 1:
                             expected[a, d, t] = taken.pop()
+            calls[0] = 0
             fixed = fix_cells(
                 problem,
                 prices,
@@ -93,14 +104,18 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on() -> 
             )
             assert fixed.cells == expected
             assert fixed.never == never
+            alone, calls[0] = calls[0], 0
             known = [rng.sample(rows, min(len(rows), 40)) for rows in legal]
             again = fix_cells(
                 problem, prices, known, gap, build_nrp_model, time_limit=60, deterministic=True
             )
             assert again.cells == expected
+            assert calls[0] <= alone
+            saved += alone - calls[0]
             fixed_some += len(expected)
             kept_some += len(inst.staff) * inst.horizon * templates - len(expected)
     assert fixed_some and kept_some  # the gaps fix some cells and leave others free
+    assert saved  # known rows within the gap spared pricing calls
 
 
 def optimum(name: str) -> int:

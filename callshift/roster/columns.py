@@ -45,6 +45,7 @@ from callshift.roster.construct import (
     _keeps_minimum,
     _legal,
     improve_rows,
+    row_worth,
     rows_cost,
 )
 from callshift.roster.model import Key, RosterModel
@@ -69,6 +70,20 @@ RATE_ROUNDS = 5  # or less a second over this many rounds than exact pricing's l
 log = logging.getLogger(__name__)
 
 
+def scaled_worth(
+    value: list[list[float]], x: dict[Key, cp_model.IntVar], a: int
+) -> list[cp_model.LinearExprT]:
+    """Agent a's row worth at ``value`` as CP-SAT terms: each (day, template)'s worth in
+    thousandths (`PRICE_SCALE`), rounded, times its shift variable in ``x``; cells worth
+    nothing left out. Rounding loses at most half a thousandth a cell."""
+    terms: list[cp_model.LinearExprT] = []
+    for d, day in enumerate(value):
+        for t, worth in enumerate(day):
+            if scaled := round(worth * PRICE_SCALE):
+                terms.append(scaled * x[a, d, t])
+    return terms
+
+
 @dataclass(frozen=True)
 class Prices:
     """What one exact pricing round proved, at its prices (a Lagrangian bound): agent a's
@@ -82,7 +97,7 @@ class Prices:
     bound: float
 
     def worth(self, a: int, row: Row) -> float:
-        return sum(self.values[a][d][t] for d, t in row.items())
+        return row_worth(self.values[a], row)
 
 
 @dataclass(frozen=True)
@@ -287,13 +302,7 @@ class _ExactPricer:
         model, x = self.m.model, self.m.x
         model.clear_assumptions()
         model.add_assumptions(assume)
-        terms = [
-            round(value[d][t] * PRICE_SCALE) * x[0, d, t]
-            for d in range(self.days)
-            for t in range(self.templates)
-            if round(value[d][t] * PRICE_SCALE)
-        ]
-        model.maximize(cp_model.LinearExpr.sum(terms))
+        model.maximize(cp_model.LinearExpr.sum(scaled_worth(value, x, 0)))
         if deterministic:
             self.solver.parameters.max_deterministic_time = time_limit
         else:
@@ -420,8 +429,7 @@ def price_and_dive(
                 or not _legal(p, c, row, on_leave[a], after, weekend_of)
             ):
                 continue
-            worth = sum(value[d][t] for d, t in row.items())
-            if worth + duals[a] > 1e-6 and master.add(a, row):
+            if row_worth(value, row) + duals[a] > 1e-6 and master.add(a, row):
                 added += 1
         return added
 
@@ -447,8 +455,7 @@ def price_and_dive(
             most_of.append(most)
             slack += max(0.0, most + duals[a])
             for found in rows:
-                worth = sum(value[d][t] for d, t in found.items())
-                if worth + duals[a] > 1e-6 and master.add(a, found):
+                if row_worth(value, found) + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
         if not math.isfinite(slack):
             return added, None

@@ -485,10 +485,7 @@ def improve_rows(
             place(a, rows[a], +1)
             return not must
 
-        def worth(r: dict[int, int]) -> int:
-            return sum(value[d][t] for d, t in r.items())
-
-        if must or worth(row) > worth(rows[a]):
+        if must or row_worth(value, row) > row_worth(value, rows[a]):
             rows[a] = row
         place(a, rows[a], +1)
         return True
@@ -530,6 +527,11 @@ def improve_rows(
             rows[a] = row
             place(a, row, +1)
     return tuple((a, d, t) for a in range(agents) for d, t in sorted(rows[a].items()))
+
+
+def row_worth(value: Sequence[Sequence[float]], row: dict[int, int]) -> float:
+    """What a row (day → template) is worth at ``value`` (day → template → worth)."""
+    return sum(value[d][t] for d, t in row.items())
 
 
 def rows_cost(
@@ -770,7 +772,7 @@ def _best_row(
         elif fallback is None and _legal(p, c, row, leave, after, weekend_of):
             fallback = row
     if found:  # ``every_price``: the best of the rows each price gave
-        return max(found, key=lambda r: sum(value[d][t] for d, t in r.items()))
+        return max(found, key=lambda r: row_worth(value, r))
     return fallback
 
 

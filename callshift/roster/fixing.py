@@ -22,6 +22,7 @@ the optimum 1950 and proves it, where on the whole model it finds nothing below 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from callshift.roster.columns import PRICE_SCALE, Prices, Row, _ExactPricer
+from callshift.roster.columns import PRICE_SCALE, Prices, Row, _ExactPricer, scaled_worth
 from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
 
@@ -85,22 +86,21 @@ def fix_cells(
             continue  # no best row found in the time: nothing to fix from
         best = rows[0]
         _shows(problem, prices, a, gap, rows, free)
-        for d in range(problem.days):
-            for t in range(templates):
-                if not deterministic and time.monotonic() - began >= time_limit:
-                    break
-                works = best.get(d) == t
-                if (d, t, not works) in free:
-                    continue
-                cell = pricer.m.x[0, d, t]
-                rows, flipped = pricer.price(
-                    prices.values[a], CALL_SECONDS, deterministic, (cell.Not() if works else cell,)
-                )
-                calls += 1
-                _shows(problem, prices, a, gap, rows, free)
-                if most - flipped > gap:
-                    fixed.cells[a, d, t] = works
-                    fixed.never += flipped == -math.inf and not works
+        for d, t in itertools.product(range(problem.days), range(templates)):
+            if not deterministic and time.monotonic() - began >= time_limit:
+                break
+            works = best.get(d) == t
+            if (d, t, not works) in free:
+                continue
+            cell = pricer.m.x[0, d, t]
+            rows, flipped = pricer.price(
+                prices.values[a], CALL_SECONDS, deterministic, (cell.Not() if works else cell,)
+            )
+            calls += 1
+            _shows(problem, prices, a, gap, rows, free)
+            if most - flipped > gap:
+                fixed.cells[a, d, t] = works
+                fixed.never += flipped == -math.inf and not works
     log.debug(
         "fixing at gap %.2f: %d cells fixed (%d that no legal row works), %d calls, %.1f s",
         gap,
@@ -138,7 +138,6 @@ def restrict(m: RosterModel, prices: Prices, gap: float, fixed: Fixed) -> None:
     counted in thousandths (`PRICE_SCALE`), rounded; the floors allow for the rounding (a
     half at most each day)."""
     p = m.problem
-    templates = len(p.templates)
     for key, works in fixed.cells.items():
         m.model.add(m.x[key] == int(works))
     if not all(math.isfinite(most) for most in prices.most):
@@ -146,12 +145,7 @@ def restrict(m: RosterModel, prices: Prices, gap: float, fixed: Fixed) -> None:
     slack = 0.5 * p.days  # thousandths an agent's worth may lose to rounding
     everyone: list[cp_model.LinearExprT] = []
     for a in range(len(p.agents)):
-        terms = [
-            round(prices.values[a][d][t] * PRICE_SCALE) * m.x[a, d, t]
-            for d in range(p.days)
-            for t in range(templates)
-            if round(prices.values[a][d][t] * PRICE_SCALE)
-        ]
+        terms = scaled_worth(prices.values[a], m.x, a)
         floor = math.floor((prices.most[a] - gap) * PRICE_SCALE - slack)
         m.model.add(cp_model.LinearExpr.sum(terms) >= floor)
         everyone.extend(terms)
