@@ -820,6 +820,51 @@ def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
     assert ends[-1] + took[-1] > limit  # and it stopped for want of time
 
 
+def test_dives_go_on_only_between_near_and_far_from_the_bound() -> None:
+    """Past the patience, dives go on where the cheapest roster is above the bound by more
+    than the first share of ``DIVE_NEAR`` and no more than the second; not without a
+    bound, not within the first (the fixing's ground), not beyond the second."""
+    near, far = columns_module.DIVE_NEAR
+    cost = 1000.0
+    assert not columns_module.dives_go_on(cost, None)
+    assert not columns_module.dives_go_on(cost, cost)
+    assert not columns_module.dives_go_on(cost, cost - near * cost)
+    assert columns_module.dives_go_on(cost, cost - near * cost - 0.01)
+    assert columns_module.dives_go_on(cost, cost - far * cost)
+    assert not columns_module.dives_go_on(cost, cost - far * cost - 0.01)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("goes_on", [True, False])
+def test_dives_near_the_bound_go_on_past_the_patience_until_the_time_ends(
+    monkeypatch: pytest.MonkeyPatch, goes_on: bool
+) -> None:
+    """On a fake clock where each master solve takes a second, Instance5's dives with a
+    patience of 2 stop long before the time ends where `dives_go_on` says no, and go on
+    until the time is out where it says yes."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    clock = [0.0]
+    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 2)
+    monkeypatch.setattr(columns_module, "dives_go_on", lambda cost, bound: goes_on)
+    solve = columns_module._Master.solve
+
+    def slow(
+        self: columns_module._Master,
+    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        clock[0] += 1.0
+        return solve(self)
+
+    monkeypatch.setattr(columns_module._Master, "solve", slow)
+    limit = 2000.0
+    result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
+    if goes_on:
+        assert result.dives > 10 and clock[0] > 0.9 * limit
+    else:
+        assert 3 <= result.dives <= 10 and clock[0] < 0.5 * limit
+
+
 @pytest.mark.parametrize("fails_at", [1, 2, 5, 12, 30])
 def test_a_master_that_glop_cannot_solve_ends_the_columns_phase_with_a_legal_roster(
     monkeypatch: pytest.MonkeyPatch, fails_at: int
