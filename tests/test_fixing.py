@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import random
 from dataclasses import replace
 from typing import Any
@@ -14,12 +15,18 @@ import pytest
 from ortools.sat.python import cp_model
 
 from callshift.nrp import compile as compile_module
-from callshift.nrp.compile import build_nrp_model, compile_problem, solution_rows, solve_instance
+from callshift.nrp.compile import (
+    build_nrp_model,
+    compile_problem,
+    levels,
+    solution_rows,
+    solve_instance,
+)
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance, read_instance
 from callshift.roster.columns import ColumnResult, Prices, Row, _ExactPricer, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
-from callshift.roster.fixing import Fixed, fix_cells, restrict
+from callshift.roster.fixing import Fixed, cover_room, fix_cells, restrict
 from callshift.roster.lns import LnsResult
 from callshift.roster.model import Key
 from callshift.roster.solve import Solution, solve_model
@@ -51,7 +58,8 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on(
     """The tiny instance, every legal row of each employee, random prices: a cell is fixed,
     at its value, exactly when every row that loses no more than the gap has that value
     there; those no legal row works are counted apart. Known rows within the gap only save
-    calls: the cells fixed are the same."""
+    calls: the cells fixed are the same. Fixed at the smallest gap, the cells kept for a
+    larger one (`Fixed.at`) are those fixing at that gap fixes."""
     inst = read_instance(TINY)
     problem = compile_problem(inst)
     legal = legal_rows(inst)
@@ -83,6 +91,7 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on(
             for v, rows in zip(values, legal, strict=True)
         ]
         prices = Prices(values, most, bound=0.0)
+        lowest = Fixed()
         for gap in (0.5, 2.0, 6.0):
             expected: dict[Key, bool] = {}
             for a, rows in enumerate(legal):
@@ -104,6 +113,8 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on(
             )
             assert fixed.cells == expected
             assert fixed.never == never
+            lowest = lowest if gap > 0.5 else fixed  # the first gap: the loss of each cell
+            assert lowest.at(gap).cells == expected and lowest.at(gap).never == never
             alone, calls[0] = calls[0], 0
             known = [rng.sample(rows, min(len(rows), 40)) for rows in legal]
             again = fix_cells(
@@ -116,6 +127,88 @@ def test_fixing_fixes_exactly_the_cells_every_row_within_the_gap_agrees_on(
             kept_some += len(inst.staff) * inst.horizon * templates - len(expected)
     assert fixed_some and kept_some  # the gaps fix some cells and leave others free
     assert saved  # known rows within the gap spared pricing calls
+
+
+def test_cover_room_is_every_count_whose_cost_beyond_its_price_fits_the_gap() -> None:
+    """For random prices and gaps, each target's room is exactly the counts n, from none
+    to every agent, whose agents short cost (under weight - price) each and agents over
+    (over weight + price) each, together no more than the gap; targets that leave every
+    count are not listed, nor targets without a price."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    agents = len(problem.agents)
+    rng = random.Random(3)
+    narrowed = 0
+    for _ in range(30):
+        cover = {
+            cell: rng.uniform(-target.over_weight, target.under_weight)
+            for cell, target in problem.shift_cover.items()
+            if rng.random() < 0.9
+        }
+        prices = Prices([], [], 0.0, cover)
+        gap = rng.choice([0.0, 0.5, 2.0, 7.5, 40.0])
+        room = cover_room(problem, prices, gap)
+        for cell, target in problem.shift_cover.items():
+            if cell not in cover:
+                assert cell not in room
+                continue
+            short, over = target.under_weight - cover[cell], target.over_weight + cover[cell]
+            fits = [
+                n
+                for n in range(agents + 1)
+                if short * max(0, target.required - n) + over * max(0, n - target.required)
+                <= gap + 1e-9
+            ]
+            if fits == list(range(agents + 1)):
+                assert cell not in room
+            else:
+                assert room[cell] == (fits[0], fits[-1])
+                narrowed += 1
+    assert narrowed
+
+
+def test_a_roster_loses_against_the_bound_what_its_rows_and_cover_lose_against_the_prices() -> None:
+    """What `cover_room` rests on. After column generation on the tiny instance, every
+    roster (the dive's, the optimum, and random rows of each employee) costs at least the
+    bound plus each employee's row's loss against their most plus each target's agents
+    short and over at their cost beyond the price; so its counts are within the room of
+    its own gap."""
+    inst = read_instance(TINY)
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    dived = price_and_dive(problem, start, build_nrp_model, rounds=40, seed=0)
+    prices = dived.prices
+    assert prices is not None and prices.cover
+    offset = evaluate(inst, solution_rows(problem, dived.keys)).objective - dived.cost
+    m = build_nrp_model(problem)
+    m.model.minimize(m.cover_cost + m.soft["preferences"])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    best = tuple(k for k, v in m.x.items() if solver.boolean_value(v))
+    rng = random.Random(7)
+    legal = legal_rows(inst)
+    rosters = [dived.keys, best] + [
+        tuple((a, d, t) for a, rows in enumerate(legal) for d, t in rng.choice(rows).items())
+        for _ in range(40)
+    ]
+    for keys in rosters:
+        cost = evaluate(inst, solution_rows(problem, keys)).objective - offset
+        rows: list[Row] = [{} for _ in inst.staff]
+        for a, d, t in keys:
+            rows[a][d] = t
+        count = {cell: 0 for cell in problem.shift_cover}
+        for _, d, t in keys:
+            if (d, t) in count:
+                count[d, t] += 1
+        lost = sum(prices.most[a] - prices.worth(a, row) for a, row in enumerate(rows))
+        for cell, target in problem.shift_cover.items():
+            price = prices.cover[cell]
+            lost += (target.under_weight - price) * max(0, target.required - count[cell])
+            lost += (target.over_weight + price) * max(0, count[cell] - target.required)
+        assert cost - prices.bound >= lost - 1e-6
+        for cell, (least, most) in cover_room(problem, prices, cost - prices.bound).items():
+            assert least <= count[cell] <= most
 
 
 def optimum(name: str) -> int:
@@ -167,27 +260,44 @@ def test_the_restricted_model_keeps_the_optimum_and_nothing_cheaper() -> None:
     assert solve_below(inst, dived, cost, best - 1) == ("INFEASIBLE", None)
 
 
+def test_levels_go_one_value_at_a_time_from_the_bound_then_the_rest_as_one() -> None:
+    """The first ``FIXING_LEVELS`` values from the bound alone, the rest below the roster's
+    cost as one level; none at or above the cost."""
+    assert compile_module.FIXING_LEVELS == 3
+    assert levels(558, 609) == [(558, 558), (559, 559), (560, 560), (561, 608)]
+    assert levels(558, 562) == [(558, 558), (559, 559), (560, 560), (561, 561)]
+    assert levels(558, 561) == [(558, 558), (559, 559), (560, 560)]
+    assert levels(558, 560) == [(558, 558), (559, 559)]
+    assert levels(558, 558) == []
+
+
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
-def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
+def test_solve_instance_searches_below_the_roster_a_level_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Instance1, every gap small enough, the search near the mix left out. A short
-    neighbourhood search comes before the fixing. Where the fixing settles enough of the
-    roster, the neighbourhood search does not run again: CP-SAT on
-    the restricted model finds the optimum below the dive's roster and proves it; given a
-    dive that is already optimal, the restricted model has no roster at all (CP-SAT:
-    INFEASIBLE), and that roster is reported optimal. Where it settles too little, the
-    neighbourhood search runs and CP-SAT solves the whole model."""
+    """Instance1 (bound 558, optimum 607), every gap small enough, the search near the mix
+    left out. The fixing runs once, at the lowest level's gap (under one), and each level's
+    model is restricted for its own gap. From the dive's roster, CP-SAT proves 558, 559 and
+    560 empty and finds the optimum in the last level (561 up to the roster's cost less
+    one), and proves it; the neighbourhood search never runs. Given the optimum, every
+    level is empty, and the roster is reported optimal. Where the fixing settles too
+    little, the neighbourhood search runs and CP-SAT solves the whole model."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     best = optimum("Instance1")
     gaps: list[float] = []
+    restricted: list[float] = []
     statuses: list[str] = []
     searched: list[int] = []  # the steps each neighbourhood search was given
     handed: list[tuple[Key, ...]] = []
+    lower: list[float] = []  # the Lagrangian bound, in the objective's units
 
     def spy(*args: Any, **kw: Any) -> Fixed:
         gaps.append(args[3])
         return fix_cells(*args, **kw)
+
+    def restricting(m: Any, prices: Prices, gap: float, fixed: Fixed) -> None:
+        restricted.append(gap)
+        restrict(m, prices, gap, fixed)
 
     def solved(*args: Any, **kw: Any) -> Solution:
         solution = solve_model(*args, **kw)
@@ -200,32 +310,41 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
 
     def dive(*args: Any, **kw: Any) -> ColumnResult:
         dived = price_and_dive(*args, **kw)
+        problem = args[0]
+        cost = evaluate(inst, solution_rows(problem, dived.keys)).objective
+        assert dived.prices is not None
+        lower.append(dived.prices.bound + cost - dived.cost)
         if not handed:
             return dived
-        problem = args[0]
-        lower = evaluate(inst, solution_rows(problem, dived.keys)).objective - best
-        return replace(dived, keys=handed[0], cost=dived.cost - lower)
+        return replace(dived, keys=handed[0], cost=dived.cost - (cost - best))
 
     monkeypatch.setattr(compile_module, "FIXING_GAP", 1.0)
     monkeypatch.setattr(compile_module, "FIXING_LEAST", 0.0)
     monkeypatch.setattr(compile_module, "fix_cells", spy)
+    monkeypatch.setattr(compile_module, "restrict", restricting)
     monkeypatch.setattr(compile_module, "solve_model", solved)
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", lambda *_, **__: None)
-    short = round(compile_module.FIXING_SEARCH * 10)  # steps: one a second of the limit
     found = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 1 and gaps[0] > 0 and searched == [short]
-    assert statuses == ["OPTIMAL"]  # the restricted model's optimum, below the dive's roster
+    bound = math.ceil(lower[0])
+    assert bound == 558 and len(gaps) == 1 and gaps[0] == pytest.approx(bound - lower[0])
+    assert 0 <= gaps[0] < 1
+    assert restricted[:3] == pytest.approx([top - lower[0] for top in (558, 559, 560)])
+    assert len(restricted) == 4 and restricted[3] > best - lower[0]  # below the dive's roster
+    assert statuses == ["INFEASIBLE"] * 3 + ["OPTIMAL"]
+    assert searched == []
     assert found.solution.status == "OPTIMAL"
     assert found.objective == found.best_bound == best
     assert evaluate(inst, found.rows).objective == best
 
     handed.append(found.solution.assignments)
     statuses.clear()
+    restricted.clear()
     proved = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 2 and searched == [short] * 2
-    assert statuses == ["INFEASIBLE"]  # nothing below the roster in hand
+    assert len(gaps) == 2 and searched == []
+    assert restricted[3] == pytest.approx(best - 1 - lower[1])  # the last level: below 607
+    assert statuses == ["INFEASIBLE"] * 4  # nothing below the roster in hand
     assert proved.solution.status == "OPTIMAL"
     assert proved.objective == proved.best_bound == best
     assert set(proved.solution.assignments) == set(handed[0])
@@ -233,7 +352,9 @@ def test_solve_instance_searches_below_the_roster_where_fixing_settles_enough(
     monkeypatch.setattr(compile_module, "FIXING_LEAST", 1.01)  # no fixing settles that much
     handed.clear()
     statuses.clear()
+    restricted.clear()
     whole = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert len(gaps) == 3 and searched == [short] * 3 + [10]
+    assert len(gaps) == 3 and restricted == [] and searched == [10]
+    assert len(statuses) == 1  # CP-SAT on the whole model
     assert whole.solution.status in ("OPTIMAL", "FEASIBLE")
     assert evaluate(inst, whole.rows).feasible

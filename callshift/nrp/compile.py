@@ -26,9 +26,9 @@ from callshift.errors import InfeasibleError
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
-from callshift.roster.columns import ColumnResult, price_and_dive
+from callshift.roster.columns import ColumnResult, Prices, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
-from callshift.roster.fixing import fix_cells, restrict
+from callshift.roster.fixing import Fixed, fix_cells, restrict
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import (
     HARD_RULES,
@@ -71,15 +71,19 @@ MIX_GAP = 0.05
 LNS_UNTIL = 0.95
 LNS_STEPS_PER_SECOND = 1
 # but where the roster is within FIXING_GAP of its cost above the column generation's bound,
-# reduced-cost fixing (`fix_cells`, with up to FIXING_SHARE of the time left) comes first,
-# after FIXING_SEARCH of the limit of neighbourhood search (a cheaper roster fixes more);
-# if it fixes at least FIXING_LEAST of the cells some legal row works, CP-SAT searches the
-# model it restricts (`restrict`) below the roster's cost, in place of the neighbourhood
-# search and the whole model, and finding none proves the roster optimal (Instance6: 1950)
+# reduced-cost fixing (`fix_cells`, with up to FIXING_SHARE of the time left) comes first;
+# while it fixes at least FIXING_LEAST of the cells some legal row works, CP-SAT searches
+# the models it restricts (`restrict`) below the roster's cost, in place of the
+# neighbourhood search and the whole model, and finding none proves the roster optimal
 FIXING_GAP = 0.005
-FIXING_SEARCH = 0.1
 FIXING_SHARE = 0.5
 FIXING_LEAST = 0.2
+# the search below the roster goes a level at a time from the bound up, the first
+# FIXING_LEVELS values each alone, then the rest to the roster's cost as one: a level's
+# model is fixed for its own gap, smaller than the roster's, and CP-SAT proves a level
+# empty (the bound rises by one) or finds the optimum in it (Instance6: 1949 empty in
+# 0.2 s, 1950 found in 3-5 s, where below 1953 as one it took 20-57 s)
+FIXING_LEVELS = 3
 # CP-SAT reads and checks a model before its time limit applies: about 12 µs a constraint
 # here (Instance24, 2.4 million constraints: 28 s for a limit of 0.1 s; Instance23, 980,000:
 # 10 s). Its limit is the time left less that; with less time left than that, CP-SAT is
@@ -201,6 +205,16 @@ def mix_worth_following(dived: ColumnResult, cost: float) -> bool:
     return dived.lp_value - dived.bound <= MIX_GAP * abs(cost)
 
 
+def levels(lower: int, cost: int) -> list[tuple[int, int]]:
+    """The levels the search below a roster of ``cost`` goes through from the bound
+    ``lower``, each (least, most) objective: the first ``FIXING_LEVELS`` values alone, then
+    the rest below ``cost`` as one."""
+    tops = [(v, v) for v in range(lower, min(lower + FIXING_LEVELS, cost))]
+    if lower + FIXING_LEVELS < cost:
+        tops.append((lower + FIXING_LEVELS, cost - 1))
+    return tops
+
+
 def solve_instance(
     instance: Instance,
     *,
@@ -221,10 +235,12 @@ def solve_instance(
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
-    the first. Where reduced-cost fixing (`fix_cells`) settles enough of the roster
-    (``FIXING_GAP``, ``FIXING_LEAST``), CP-SAT searches the model it restricts below the
-    roster's cost instead, from then on; when it finds that model empty, the roster is
-    optimal.
+    the first. Where the roster is near the bound (``FIXING_GAP``), reduced-cost fixing
+    (`fix_cells`) comes first, and while it settles enough of the roster
+    (``FIXING_LEAST``) CP-SAT searches below the roster's cost instead, a level at a time
+    from the bound up (`levels`), each on the model restricted for its own gap: a level
+    found empty raises the bound, a roster found in one is the answer; every level empty,
+    the roster is optimal.
     A lower bound the column generation proves is the solver's too: CP-SAT is told no
     roster costs less, and does not run at all when the first roster reaches it. When the
     solver ends without a roster, the first one is the answer if the evaluator finds it
@@ -318,29 +334,73 @@ def solve_instance(
             bound, proved = int(cost), True
         report(cost, bound)
 
-    restricted = False
-    gap = fixing_gap(cost)
-    if first is not None and not proved and gap is not None and gap <= FIXING_GAP * cost:
-        # a short neighbourhood search first: each unit off the roster narrows the gap
-        seconds = FIXING_SEARCH * time_limit
-        search(seconds, max(1, round(seconds * LNS_STEPS_PER_SECOND)) if deterministic else None)
-        if not proved and (gap := fixing_gap(cost)) is not None:
-            assert dived is not None and dived.prices is not None and dived.known is not None
-            fixed = fix_cells(
-                problem,
-                dived.prices,
-                dived.known,
-                gap,
-                build_nrp_model,
-                time_limit=FIXING_SHARE * (time_limit - (time.monotonic() - began)),
-                seed=seed,
+    def below(prices: Prices, fixed: Fixed) -> bool:
+        """CP-SAT below the roster in hand, a level at a time from the bound up (`levels`),
+        each on the model restricted for its own gap: a level proved empty raises the
+        bound by one, a roster found in one is the answer (optimal, where CP-SAT proves it
+        or every level below is empty). False where a level's fixing settles too little:
+        the search goes on, on the whole model, from the bound the levels proved."""
+        nonlocal first, scored, cost, bound, proved
+        assert first is not None and bound is not None
+        for least, top in levels(bound, int(cost)):
+            gap = top - (prices.bound + offset)
+            cells = fixed.at(gap)
+            if cells.share(problem) < FIXING_LEAST:
+                return False
+            level = build_nrp_model(problem)
+            restrict(level, prices, gap, cells)
+            worth = level.cover_cost + level.soft["preferences"]
+            level.model.add_linear_constraint(worth, least, top)
+            left = time_limit
+            if not deterministic:
+                left = time_limit - (time.monotonic() - began)
+                left -= CP_SAT_LOAD_SECONDS_PER_CONSTRAINT * len(level.model.proto.constraints)
+                if left <= 0:
+                    break
+            found = solve_model(
+                level,
+                settings,
+                time_limit=left,
+                hint=first,
                 deterministic=deterministic,
+                on_progress=on_progress,
+                phase=instance.name,
             )
-            if fixed.share(problem) >= FIXING_LEAST:
-                restrict(m, dived.prices, gap, fixed)
-                m.model.add(objective <= cost - 1)
-                restricted = True
-    if first is not None and not proved and not restricted:
+            if found.status == "INFEASIBLE":  # no roster costs ``top`` or less
+                bound = top + 1
+                m.model.add(objective >= bound)
+                proved = bound >= cost
+                report(cost, bound)
+                if proved:
+                    break
+                continue
+            if found.found:
+                first = found.assignments
+                scored = evaluate(instance, solution_rows(problem, first))
+                cost = scored.objective
+                if found.status == "OPTIMAL" or cost <= least:  # the levels below are empty
+                    bound, proved = int(cost), True
+                report(cost, bound)
+            break
+        return True
+
+    settled = False  # the search below the roster has had the time
+    gap = fixing_gap(cost)
+    within = gap is not None and gap <= FIXING_GAP * cost
+    if first is not None and not proved and within and bound is not None:
+        assert dived is not None and dived.prices is not None and dived.known is not None
+        fixed = fix_cells(  # at the lowest level's gap: each level keeps what it needs
+            problem,
+            dived.prices,
+            dived.known,
+            bound - (dived.prices.bound + offset),
+            build_nrp_model,
+            time_limit=FIXING_SHARE * (time_limit - (time.monotonic() - began)),
+            seed=seed,
+            deterministic=deterministic,
+        )
+        settled = below(dived.prices, fixed)
+    if first is not None and not proved and not settled:
         search(
             time_limit * LNS_UNTIL - (time.monotonic() - began),
             max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None,
@@ -350,6 +410,15 @@ def solve_instance(
         assert bound is not None
         solution = Solution(
             problem, first, "OPTIMAL", float(cost), float(bound), time.monotonic() - began
+        )
+    elif first is not None and settled:
+        solution = Solution(
+            problem,
+            first,
+            "FEASIBLE",
+            float(cost),
+            None if bound is None else float(bound),
+            time.monotonic() - began,
         )
     elif (
         first is not None
@@ -380,17 +449,6 @@ def solve_instance(
             on_progress=on_progress,
             phase=instance.name,
         )
-        if restricted and not solution.found:  # nothing cheaper; INFEASIBLE: there is none
-            assert first is not None
-            optimal = solution.status == "INFEASIBLE"
-            solution = Solution(
-                problem,
-                first,
-                "OPTIMAL" if optimal else "FEASIBLE",
-                float(cost),
-                float(cost) if optimal else None,
-                time.monotonic() - began,
-            )
         if first is not None and solution.found and (solution.objective or 0) > cost:
             solution = replace(solution, assignments=first, objective=float(cost))  # kept
         if bound is not None and solution.found:

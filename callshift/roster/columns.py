@@ -33,7 +33,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
@@ -90,12 +90,15 @@ class Prices:
     """What one exact pricing round proved, at its prices (a Lagrangian bound): agent a's
     row is worth ``worth(a, row)`` (its cells' prices plus the agent's requests), no legal
     row of theirs is worth more than ``most[a]``, and every roster costs at least ``bound``
-    plus, over the agents, what each one's row is worth less than their ``most``. In cost
-    units (the model's objective less a constant)."""
+    plus, over the agents, what each one's row is worth less than their ``most``, plus,
+    over the cover targets, what each agent short or over costs beyond its price
+    (``cover``: the price of each (day, template) target; `callshift.roster.fixing`).
+    In cost units (the model's objective less a constant)."""
 
     values: list[list[list[float]]]  # agent → day → template: price plus request
     most: list[float]
     bound: float
+    cover: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def worth(self, a: int, row: Row) -> float:
         return row_worth(self.values[a], row)
@@ -475,7 +478,7 @@ def price_and_dive(
         if not math.isfinite(slack):
             return added, None
         if best_prices is None or lp_value - slack > best_prices.bound:
-            best_prices = Prices(valued, most_of, lp_value - slack)
+            best_prices = Prices(valued, most_of, lp_value - slack, dict(prices))
         return added, lp_value - slack
 
     bound: float | None = None

@@ -11,10 +11,18 @@ has it, and the cell is fixed. A legal row already known to lose no more than ``
 column of the master, or a row found on the way) shows that neither of the values it
 takes can be fixed, so most cells need no call.
 
-`restrict` adds what that proves to the whole model: the fixed cells, each agent's worth
-at least their best less ``gap``, and the agents' sum likewise. Every roster cheaper than
-``UB`` keeps all of it, so CP-SAT on the restricted model, with the objective below
-``UB``, finds a cheaper roster or proves there is none: the roster in hand is optimal.
+Every roster also costs at least the bound plus what each agent short of a cover target
+costs beyond the target's price (its under weight less the price), and each agent over
+(its over weight plus the price): so within ``gap`` each target's count has a narrow
+room (`cover_room`; on Instance6 at a gap of 1.25, 44 of its 84 targets have exactly
+their count), with no pricing call.
+
+`restrict` adds what that proves to the whole model: the fixed cells, the cover's room,
+each agent's worth at least their best less ``gap``, and the agents' sum likewise. Every
+roster cheaper than ``UB`` keeps all of it, so CP-SAT on the restricted model, with the
+objective below ``UB``, finds a cheaper roster or proves there is none: the roster in
+hand is optimal. Fixed once at the smallest gap, `Fixed.at` gives the cells for any
+larger one (each cell's loss is kept), so a search can go a level at a time.
 When the gap is a few requests' weight the restricted model is small (Instance6 at 1952,
 gap 2.3: about 280 of the 1,034 cells its employees may work are fixed, and CP-SAT finds
 the optimum 1950 and proves it, where on the whole model it finds nothing below 1952).
@@ -36,17 +44,28 @@ from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
 
 CALL_SECONDS = 1.0  # CP-SAT's limit on one pricing call (deterministic time in such runs)
+ROOM_EPSILON = 1e-6  # `cover_room`: prices within this of a weight bound nothing
+
+Key2 = tuple[int, int]  # (day, template)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Fixed:
-    """The cells fixed, at their values (True: the agent works that shift that day), and how
-    many of them no legal row of the agent works at all (fixed without the prices)."""
+    """The cells fixed, at their values (True: the agent works that shift that day), how
+    many of them no legal row of the agent works at all (fixed without the prices), and
+    what each cell's other value is proved to lose at least (infinite: no legal row)."""
 
     cells: dict[Key, bool] = field(default_factory=dict)
     never: int = 0
+    loss: dict[Key, float] = field(default_factory=dict)
+
+    def at(self, gap: float) -> Fixed:
+        """The cells fixed for a gap at least the one these were fixed at: those whose
+        other value loses more than ``gap``."""
+        kept = {key: works for key, works in self.cells.items() if self.loss[key] > gap}
+        return Fixed(kept, self.never, {key: self.loss[key] for key in kept})
 
     def share(self, problem: RosterProblem) -> float:
         """Of the cells some legal row works, the share fixed by the prices."""
@@ -100,6 +119,7 @@ def fix_cells(
             _shows(problem, prices, a, gap, rows, free)
             if most - flipped > gap:
                 fixed.cells[a, d, t] = works
+                fixed.loss[a, d, t] = most - flipped
                 fixed.never += flipped == -math.inf and not works
     log.debug(
         "fixing at gap %.2f: %d cells fixed (%d that no legal row works), %d calls, %.1f s",
@@ -131,15 +151,49 @@ def _shows(
             )
 
 
+def cover_room(problem: RosterProblem, prices: Prices, gap: float) -> dict[Key2, tuple[int, int]]:
+    """The fewest and most agents each cover target (day, template) can have in a roster
+    that loses no more than ``gap`` against ``prices``, where that is narrower than any
+    count: an agent short costs the target's under weight less its price over the bound,
+    an agent over its over weight plus its price, and neither can exceed ``gap``."""
+    agents = len(problem.agents)
+    room: dict[Key2, tuple[int, int]] = {}
+    for cell, cover in problem.shift_cover.items():
+        price = prices.cover.get(cell)
+        if price is None:
+            continue
+        least, most = 0, agents
+        short, over = cover.under_weight - price, cover.over_weight + price
+        if short > ROOM_EPSILON:
+            least = max(0, cover.required - math.floor(gap / short + ROOM_EPSILON))
+        if over > ROOM_EPSILON:
+            most = min(agents, cover.required + math.floor(gap / over + ROOM_EPSILON))
+        if least > 0 or most < agents:
+            room[cell] = (least, most)
+    return room
+
+
 def restrict(m: RosterModel, prices: Prices, gap: float, fixed: Fixed) -> None:
     """Add to ``m`` what every roster that loses no more than ``gap`` against ``prices``
-    keeps: the ``fixed`` cells, each agent's row worth at least their most less ``gap``,
-    and the agents' worth together at least the sum of their most less ``gap``. Worth is
-    counted in thousandths (`PRICE_SCALE`), rounded; the floors allow for the rounding (a
-    half at most each day)."""
+    keeps: the ``fixed`` cells, each cover target's count within its `cover_room`, each
+    agent's row worth at least their most less ``gap``, and the agents' worth together at
+    least the sum of their most less ``gap``. Worth is counted in thousandths
+    (`PRICE_SCALE`), rounded; the floors allow for the rounding (a half at most each
+    day)."""
     p = m.problem
     for key, works in fixed.cells.items():
         m.model.add(m.x[key] == int(works))
+    room = cover_room(p, prices, gap)
+    for (d, t), (least, most) in room.items():
+        count = cp_model.LinearExpr.sum([m.x[a, d, t] for a in range(len(p.agents))])
+        m.model.add_linear_constraint(count, least, most)
+    log.debug(
+        "cover room at gap %.2f: %d of %d targets narrowed, %d to their count exactly",
+        gap,
+        len(room),
+        len(p.shift_cover),
+        sum(least == most for least, most in room.values()),
+    )
     if not all(math.isfinite(most) for most in prices.most):
         return  # an agent with no legal row: no floor to add
     slack = 0.5 * p.days  # thousandths an agent's worth may lose to rounding
