@@ -98,8 +98,8 @@ def table(rows: list[tuple[str, int, dict[str, object]]], args: argparse.Namespa
         "`make bench-nrp` (bench/nrp.py). Each instance is solved once by `callshift nrp`'s",
         "engine (the greedy first roster, the row search, column generation and a dive,",
         "CP-SAT near the master's mix, the neighbourhood search, then CP-SAT; or, where",
-        "reduced-cost fixing settles enough of the roster, CP-SAT below it on the model the",
-        "fixing restricts; docs/nrp.md):",
+        "reduced-cost fixing settles enough of the roster, CP-SAT below it a level at a",
+        "time from the bound, on the models the fixing restricts; docs/nrp.md):",
         f"CP-SAT {importlib.metadata.version('ortools')}, {args.workers} workers, "
         f"seed {args.seed}, on "
         f"{os.cpu_count()} cores ({platform.machine()}),",
