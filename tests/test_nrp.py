@@ -836,12 +836,12 @@ def test_dives_go_on_only_between_near_and_far_from_the_bound() -> None:
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 @pytest.mark.parametrize("goes_on", [True, False])
-def test_dives_near_the_bound_go_on_past_the_patience_until_the_time_ends(
+def test_dives_near_the_bound_go_on_past_the_patience_for_half_the_time(
     monkeypatch: pytest.MonkeyPatch, goes_on: bool
 ) -> None:
     """On a fake clock where each master solve takes a second, Instance5's dives with a
     patience of 2 stop long before the time ends where `dives_go_on` says no, and go on
-    until the time is out where it says yes."""
+    until ``DIVE_NEAR_UNTIL`` of the time has passed where it says yes."""
     problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
     start = improve_rows(problem, cover_roster(problem), steps=3)
     clock = [0.0]
@@ -859,8 +859,9 @@ def test_dives_near_the_bound_go_on_past_the_patience_until_the_time_ends(
     monkeypatch.setattr(columns_module._Master, "solve", slow)
     limit = 2000.0
     result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
+    until = columns_module.DIVE_NEAR_UNTIL * limit
     if goes_on:
-        assert result.dives > 10 and clock[0] > 0.9 * limit
+        assert result.dives > 10 and until <= clock[0] < until + 0.2 * limit
     else:
         assert 3 <= result.dives <= 10 and clock[0] < 0.5 * limit
 
