@@ -319,21 +319,6 @@ def solve_instance(
             proved = bound is not None and cost <= bound
             report(cost, bound)
 
-    def search(seconds: float, steps: int | None) -> None:
-        """The neighbourhood search from ``first`` for ``seconds`` (or ``steps``)."""
-        nonlocal first, scored, cost, bound, proved
-        assert first is not None
-        if not deterministic and seconds <= 0:
-            return
-        mended = improve_by_neighbourhoods(m, first, time_limit=seconds, seed=seed, steps=steps)
-        if mended.objective is not None and set(mended.keys) != set(first):
-            first = mended.keys
-            scored = evaluate(instance, solution_rows(problem, first))
-            cost = scored.objective
-        if mended.proved:
-            bound, proved = int(cost), True
-        report(cost, bound)
-
     def below(prices: Prices, fixed: Fixed) -> bool:
         """CP-SAT below the roster in hand, a level at a time from the bound up (`levels`),
         each on the model restricted for its own gap: a level proved empty raises the
@@ -400,11 +385,17 @@ def solve_instance(
             deterministic=deterministic,
         )
         settled = below(dived.prices, fixed)
-    if first is not None and not proved and not settled:
-        search(
-            time_limit * LNS_UNTIL - (time.monotonic() - began),
-            max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None,
-        )
+    seconds = time_limit * LNS_UNTIL - (time.monotonic() - began)
+    if first is not None and not proved and not settled and (deterministic or seconds > 0):
+        steps = max(1, round(time_limit * LNS_STEPS_PER_SECOND)) if deterministic else None
+        mended = improve_by_neighbourhoods(m, first, time_limit=seconds, seed=seed, steps=steps)
+        if mended.objective is not None and set(mended.keys) != set(first):
+            first = mended.keys
+            scored = evaluate(instance, solution_rows(problem, first))
+            cost = scored.objective
+        if mended.proved:
+            bound, proved = int(cost), True
+        report(cost, bound)
 
     def in_hand(status: str) -> Solution:
         """The roster in hand as the answer, with ``status``."""
