@@ -288,12 +288,6 @@ def solve_instance(
         bound = math.ceil(dived.bound + offset - 1e-6)
         m.model.add(objective >= bound)
 
-    def fixing_gap(cost: float) -> float | None:
-        """What a cheaper roster may lose against the prices that proved the bound."""
-        if dived is None or dived.prices is None or dived.known is None:
-            return None
-        return cost - 1 - (dived.prices.bound + offset)
-
     if dived is not None:
         report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
@@ -370,10 +364,16 @@ def solve_instance(
         return True
 
     settled = False  # the search below the roster has had the time
-    gap = fixing_gap(cost)
-    within = gap is not None and gap <= FIXING_GAP * cost
-    if first is not None and not proved and within and bound is not None:
-        assert dived is not None and dived.prices is not None and dived.known is not None
+    if (
+        first is not None
+        and not proved
+        and bound is not None
+        and dived is not None
+        and dived.prices is not None
+        and dived.known is not None
+        # what a cheaper roster may lose against the prices that proved the bound
+        and cost - 1 - (dived.prices.bound + offset) <= FIXING_GAP * cost
+    ):
         fixed = fix_cells(  # at the lowest level's gap: each level keeps what it needs
             problem,
             dived.prices,

@@ -382,9 +382,10 @@ def dives_go_on(cost: float, bound: float | None) -> bool:
     the mix is too far from any roster for a dive to land near it. Between, another dive
     is the cheapest way to a cheaper roster: on Instance5 at 60 s a hundred dives range
     from 1144 to 1160, where the first ten reach 1146-1149 and the steps after a dive of
-    1144 find the optimum, 1143. Only for half the time (``DIVE_NEAR_UNTIL``): Instance14 at
-    600 s, 0.55 % above, dived for its whole share and proved its optimum at 419 s, against
-    209 s with the patience alone."""
+    1144 find the optimum, 1143. `price_and_dive` lets them go on so only until
+    ``DIVE_NEAR_UNTIL`` of its time has passed: Instance14 at 600 s, 0.55 % above, dived for
+    its whole share and proved its optimum at 419 s, against 209 s with the patience
+    alone."""
     if bound is None:
         return False
     return DIVE_NEAR[0] * abs(cost) < cost - bound <= DIVE_NEAR[1] * abs(cost)
