@@ -739,6 +739,54 @@ def test_the_masters_mix_is_what_its_value_pays_for() -> None:
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_smoothed_prices_end_at_the_masters_optimum_and_bound_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pricing at prices drawn toward the best bound's (`SMOOTHING`) can find no column the
+    master wants while the master is not at its optimum (a mispricing); the round is then
+    priced again at the master's own prices. Priced to the end either way, Instance3's
+    master ends at the same value, and the bound proved meets it."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance3.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    ends = []
+    for smoothing in (0.0, 0.9):
+        monkeypatch.setattr(columns_module, "SMOOTHING", smoothing)
+        result = price_and_dive(problem, start, build_nrp_model, rounds=400, seed=0)
+        assert result.rounds < 400  # pricing ran out of columns, not of rounds
+        # met, but for what exact pricing allows each agent for rounding its prices
+        rounding = len(problem.agents) * problem.days * 0.5 / columns_module.PRICE_SCALE
+        assert result.bound is not None
+        assert result.lp_value - rounding - 1e-6 <= result.bound <= result.lp_value + 1e-6
+        ends.append(result.lp_value)
+    assert ends[0] == pytest.approx(ends[1], abs=1e-3)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GLOP has failed on a dive's master (Instance19, once, 280 s into a run): the dive's
+    columns are not lost with it. The master is built again from its columns and the
+    dive goes on, so the roster is a dive's, not the one column generation started from."""
+    inst = read_instance(CURTOIS / "Instance5.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    solve = columns_module._Master.solve
+    failed: list[bool] = []
+
+    def fails_once_fixed(self: columns_module._Master) -> Any:
+        if self._fixed and not failed:
+            failed.append(True)
+            raise columns_module.MasterFailed("ABNORMAL")
+        return solve(self)
+
+    monkeypatch.setattr(columns_module._Master, "solve", fails_once_fixed)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    assert failed
+    assert result.dives == columns_module.DETERMINISTIC_DIVES
+    cost = evaluate(inst, solution_rows(problem, result.keys)).objective
+    assert cost < evaluate(inst, solution_rows(problem, start)).objective
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_purging_the_master_keeps_its_optimum_and_the_columns_it_needs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -13,7 +13,11 @@ ways:
 
 Each round prices every agent the fast way until that stalls (`_stalled`: the master
 hardly falls, or falls more slowly than the last exact round took it down), then every
-agent exactly.
+agent exactly. Once an exact round has proved a bound, rounds price at prices drawn
+toward the ones that proved the best bound (`SMOOTHING`): the master's own prices swing
+from round to round, and rows priced at the steadier ones bring its value and the bound
+together in fewer rounds. A column is added when the master wants it at its own prices;
+a round that finds none at the drawn prices is priced again at the master's.
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others, and goes on until every agent has one row. While time is left, it
@@ -52,6 +56,7 @@ from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
 
 Row = dict[int, int]  # day → template
+CoverPrices = dict[tuple[int, int], float]  # (day, template) → the cover target's price
 
 PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
 DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
@@ -68,6 +73,7 @@ ALSO_FOUND = 5  # exact pricing: of the rows CP-SAT finds before an agent's best
 STALL_ROUNDS = 10  # fast pricing has stalled when the master fell less than
 STALL_DROP = 0.001  # this share of its value over this many rounds,
 RATE_ROUNDS = 5  # or less a second over this many rounds than exact pricing's last round
+SMOOTHING = 0.8  # pricing's prices: this share of the best bound's prices, the rest the master's
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +210,10 @@ class _Master:
                 kept = ranked[: max(PURGE_KEEP, sum(in_mix))]
                 self.columns[a] = [columns[k] for k in kept]
                 self._in_lp[a] = {tuple(sorted(row.items())) for row, _ in self.columns[a]}
+        self._build()
+
+    def rebuild(self) -> None:
+        """A new programme of the same columns, for GLOP to solve from scratch."""
         self._build()
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
@@ -435,11 +445,21 @@ def price_and_dive(
             value[d][t] += weight
         return value
 
-    def heuristic_round(agents: list[int], *, thorough: bool = False) -> int:
+    centre: CoverPrices | None = None  # the prices of the best bound
+    centre_bound = -math.inf
+
+    def smoothed(prices: CoverPrices, smooth: bool) -> CoverPrices:
+        """The prices to price at: drawn toward the best bound's if ``smooth``."""
+        if not smooth or centre is None or not SMOOTHING:
+            return prices
+        return {k: SMOOTHING * centre[k] + (1 - SMOOTHING) * v for k, v in prices.items()}
+
+    def heuristic_round(agents: list[int], *, thorough: bool = False, smooth: bool = False) -> int:
         """Price the agents by `_best_row` (at its first price that gives a row with the
         least minutes; at every price if ``thorough``); the columns added."""
         _, prices, duals = master.solve_lean()
-        table = price_table(prices)
+        sep = smoothed(prices, smooth)
+        table, table_out = price_table(sep), price_table(prices)
         added = 0
         for a in agents:
             value = values(a, table)
@@ -451,18 +471,20 @@ def price_and_dive(
                 or not _legal(p, c, row, on_leave[a], after, weekend_of)
             ):
                 continue
-            if row_worth(value, row) + duals[a] > 1e-6 and master.add(a, row):
+            if row_worth(values(a, table_out), row) + duals[a] > 1e-6 and master.add(a, row):
                 added += 1
         return added
 
     best_prices: Prices | None = None  # of the exact round that proved the best bound
 
-    def exact_round() -> tuple[int, float | None]:
-        """Price every agent by CP-SAT; the columns added and the bound it proves."""
-        nonlocal best_prices
-        lp_value, prices, duals = master.solve_lean()
-        table = price_table(prices)
-        added, slack = 0, 0.0
+    def exact_round(smooth: bool = False) -> tuple[int, float | None]:
+        """Price every agent by CP-SAT (at the drawn prices if ``smooth``); the columns
+        added and the bound it proves at the prices it priced at."""
+        nonlocal best_prices, centre, centre_bound
+        _, prices, duals = master.solve_lean()
+        sep = smoothed(prices, smooth)
+        table, table_out = price_table(sep), price_table(prices)
+        added = 0
         valued: list[list[list[float]]] = []
         most_of: list[float] = []
         for a in range(len(p.agents)):
@@ -475,15 +497,21 @@ def price_and_dive(
             rows, most = pricers[a].price(value, limit, deterministic)
             valued.append(value)
             most_of.append(most)
-            slack += max(0.0, most + duals[a])
+            value_out = values(a, table_out)
             for found in rows:
-                if row_worth(value, found) + duals[a] > 1e-6 and master.add(a, found):
+                if row_worth(value_out, found) + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
-        if not math.isfinite(slack):
+        if not all(math.isfinite(most) for most in most_of):
             return added, None
-        if best_prices is None or lp_value - slack > best_prices.bound:
-            best_prices = Prices(valued, most_of, lp_value - slack, dict(prices))
-        return added, lp_value - slack
+        # the Lagrangian bound at the prices priced: what the cover asks at them less
+        # what every agent's best row is worth
+        asked = sum(sep[k] * target.required for k, target in p.shift_cover.items())
+        proved = asked - sum(most_of)
+        if best_prices is None or proved > best_prices.bound:
+            best_prices = Prices(valued, most_of, proved, dict(sep))
+        if proved > centre_bound:
+            centre, centre_bound = dict(sep), proved
+        return added, proved
 
     bound: float | None = None
     done = 0
@@ -495,13 +523,21 @@ def price_and_dive(
     try:
         while (done < rounds) if rounds is not None else elapsed() < pricing_until:
             done += 1
+            smooth = bool(SMOOTHING) and centre is not None
             if not _stalled(trail, exact_rate) and (
-                heuristic_round(everyone) or heuristic_round(everyone, thorough=True)
+                (smooth and heuristic_round(everyone, smooth=True))
+                or heuristic_round(everyone)
+                or heuristic_round(everyone, thorough=True)
             ):
                 trail.append((elapsed(), master.solve()[0]))
                 continue
             started, before = elapsed(), master.solve()[0]
-            added, proved = exact_round()
+            smooth = bool(SMOOTHING) and centre is not None
+            added, proved = exact_round(smooth=smooth)
+            if not added and smooth:  # a mispricing
+                added, again = exact_round()
+                if again is not None:
+                    proved = again if proved is None else max(proved, again)
             after_exact = master.solve()[0]
             if not deterministic:  # (a rate is the clock's: not in a deterministic run)
                 exact_rate = (before - after_exact) / max(elapsed() - started, 1e-9)
@@ -529,6 +565,7 @@ def price_and_dive(
             bound,
         )
     except MasterFailed:  # no dive: the roster given is the answer
+        log.debug("the master failed in pricing at %.1f s", elapsed())
         failed = True
 
     def dive(rng: random.Random | None) -> list[Row]:
@@ -581,12 +618,19 @@ def price_and_dive(
     rows, cost = given, master.roster_cost(given)
     rng = random.Random(seed)
     dives = since_cheaper = 0
+    rebuilt = False
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
         started = elapsed()
         try:
             dived = dive(rng if dives else None)
-        except MasterFailed:  # the cheapest roster so far is the answer
-            break
+        except MasterFailed:
+            log.debug("the master failed in dive %d at %.1f s", dives + 1, elapsed())
+            if rebuilt:
+                break  # the cheapest roster so far is the answer
+            master.unfix()  # GLOP afresh on the same columns, and the dive again
+            master.rebuild()
+            rebuilt = True
+            continue
         dived = polish(dived)
         dive_took = elapsed() - started
         dives += 1
