@@ -761,6 +761,22 @@ def test_smoothed_prices_end_at_the_masters_optimum_and_bound_it(
     assert ends[0] == pytest.approx(ends[1], abs=1e-3)
 
 
+def test_prices_are_drawn_less_toward_the_centre_where_the_bound_rises_away_from_it() -> None:
+    """The best rows at the prices priced leave a target short (the bound's slope is
+    positive there): where the master's price is the higher, the bound rises toward the
+    master's prices, so the next round draws less toward the centre; where it is the
+    lower, more. Never below nothing, never all the way."""
+    short = {(0, 0): 2, (1, 0): -1}
+    priced = {(0, 0): 5.0, (1, 0): 5.0}
+    step = columns_module.SMOOTHING_STEP
+    toward_master = {(0, 0): 10.0, (1, 0): 6.0}  # slope 2 * 5 - 1 * 1 > 0
+    away = {(0, 0): 1.0, (1, 0): 5.0}  # slope 2 * -4 < 0
+    assert columns_module.next_share(0.5, short, toward_master, priced) == pytest.approx(0.5 - step)
+    assert columns_module.next_share(step / 2, short, toward_master, priced) == 0.0
+    assert columns_module.next_share(0.5, short, away, priced) == pytest.approx(0.5 + step * 0.5)
+    assert columns_module.next_share(1 - step / 2, short, away, priced) == 1 - step
+
+
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """GLOP has failed on a dive's master (Instance19, once, 280 s into a run): the dive's

@@ -17,7 +17,10 @@ agent exactly. Once an exact round has proved a bound, rounds price at prices dr
 toward the ones that proved the best bound (`SMOOTHING`): the master's own prices swing
 from round to round, and rows priced at the steadier ones bring its value and the bound
 together in fewer rounds. A column is added when the master wants it at its own prices;
-a round that finds none at the drawn prices is priced again at the master's.
+a round that finds none at the drawn prices is priced again at the master's. How far
+they are drawn moves after each exact round: less if the bound would rise toward the
+master's prices (the best rows' cover falls short where those are the higher), else
+more; a centre proved early, far below, is soon left.
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others, and goes on until every agent has one row. While time is left, it
@@ -73,7 +76,8 @@ ALSO_FOUND = 5  # exact pricing: of the rows CP-SAT finds before an agent's best
 STALL_ROUNDS = 10  # fast pricing has stalled when the master fell less than
 STALL_DROP = 0.001  # this share of its value over this many rounds,
 RATE_ROUNDS = 5  # or less a second over this many rounds than exact pricing's last round
-SMOOTHING = 0.8  # pricing's prices: this share of the best bound's prices, the rest the master's
+SMOOTHING = 0.5  # pricing's prices: at first this share of the best bound's, the rest the master's
+SMOOTHING_STEP = 0.1  # the share then moves by this after each exact round (`price_and_dive`)
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +388,18 @@ def _stalled(trail: list[tuple[float, float]], exact_rate: float | None) -> bool
     return False
 
 
+def next_share(
+    drawn: float, short: dict[tuple[int, int], int], prices: CoverPrices, priced: CoverPrices
+) -> float:
+    """How far to draw the prices toward the centre after an exact round at ``priced``
+    (``drawn`` of the way): ``short``, each cover target less what the best rows at
+    ``priced`` cover of it, is the bound's slope there. If it rises toward the master's
+    ``prices``, draw less; else more, never all the way."""
+    if sum(n * (prices[k] - priced[k]) for k, n in short.items()) > 0:
+        return max(0.0, drawn - SMOOTHING_STEP)
+    return min(1 - SMOOTHING_STEP, drawn + SMOOTHING_STEP * (1 - drawn))
+
+
 def dives_go_on(cost: float, bound: float | None) -> bool:
     """Whether dives go on past ``DIVE_PATIENCE``: the cheapest roster (``cost``) is above
     the proved ``bound`` by more than ``DIVE_NEAR[0]`` of its cost, and by no more than
@@ -447,12 +463,13 @@ def price_and_dive(
 
     centre: CoverPrices | None = None  # the prices of the best bound
     centre_bound = -math.inf
+    drawn = SMOOTHING  # the centre's share in the prices priced at
 
     def smoothed(prices: CoverPrices, smooth: bool) -> CoverPrices:
         """The prices to price at: drawn toward the best bound's if ``smooth``."""
-        if not smooth or centre is None or not SMOOTHING:
+        if not smooth or centre is None or not drawn:
             return prices
-        return {k: SMOOTHING * centre[k] + (1 - SMOOTHING) * v for k, v in prices.items()}
+        return {k: drawn * centre[k] + (1 - drawn) * v for k, v in prices.items()}
 
     def heuristic_round(agents: list[int], *, thorough: bool = False, smooth: bool = False) -> int:
         """Price the agents by `_best_row` (at its first price that gives a row with the
@@ -480,13 +497,15 @@ def price_and_dive(
     def exact_round(smooth: bool = False) -> tuple[int, float | None]:
         """Price every agent by CP-SAT (at the drawn prices if ``smooth``); the columns
         added and the bound it proves at the prices it priced at."""
-        nonlocal best_prices, centre, centre_bound
+        nonlocal best_prices, centre, centre_bound, drawn
         _, prices, duals = master.solve_lean()
+        steer = smooth and centre is not None  # move the share after this round
         sep = smoothed(prices, smooth)
         table, table_out = price_table(sep), price_table(prices)
         added = 0
         valued: list[list[list[float]]] = []
         most_of: list[float] = []
+        short = {k: target.required for k, target in p.shift_cover.items()}  # by the best rows
         for a in range(len(p.agents)):
             if not deterministic and elapsed() >= pricing_until:
                 return added, None  # out of time: no bound from this round
@@ -497,6 +516,9 @@ def price_and_dive(
             rows, most = pricers[a].price(value, limit, deterministic)
             valued.append(value)
             most_of.append(most)
+            for d, t in rows[0].items() if rows else ():
+                if (d, t) in short:
+                    short[d, t] -= 1
             value_out = values(a, table_out)
             for found in rows:
                 if row_worth(value_out, found) + duals[a] > 1e-6 and master.add(a, found):
@@ -511,6 +533,8 @@ def price_and_dive(
             best_prices = Prices(valued, most_of, proved, dict(sep))
         if proved > centre_bound:
             centre, centre_bound = dict(sep), proved
+        if steer:
+            drawn = next_share(drawn, short, prices, sep)
         return added, proved
 
     bound: float | None = None
@@ -523,7 +547,7 @@ def price_and_dive(
     try:
         while (done < rounds) if rounds is not None else elapsed() < pricing_until:
             done += 1
-            smooth = bool(SMOOTHING) and centre is not None
+            smooth = drawn > 0 and centre is not None
             if not _stalled(trail, exact_rate) and (
                 (smooth and heuristic_round(everyone, smooth=True))
                 or heuristic_round(everyone)
@@ -532,9 +556,10 @@ def price_and_dive(
                 trail.append((elapsed(), master.solve()[0]))
                 continue
             started, before = elapsed(), master.solve()[0]
-            smooth = bool(SMOOTHING) and centre is not None
-            added, proved = exact_round(smooth=smooth)
-            if not added and smooth:  # a mispricing
+            smooth = drawn > 0 and centre is not None
+            added, proved = exact_round(smooth=centre is not None)
+            if not added and smooth:  # a mispricing: again at the master's prices
+                drawn = max(0.0, drawn - SMOOTHING_STEP)
                 added, again = exact_round()
                 if again is not None:
                     proved = again if proved is None else max(proved, again)
