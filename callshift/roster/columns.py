@@ -475,8 +475,8 @@ def price_and_dive(
         """Price the agents by `_best_row` (at its first price that gives a row with the
         least minutes; at every price if ``thorough``); the columns added."""
         _, prices, duals = master.solve_lean()
-        sep = smoothed(prices, smooth)
-        table, table_out = price_table(sep), price_table(prices)
+        priced = smoothed(prices, smooth)
+        table, table_out = price_table(priced), price_table(prices)
         added = 0
         for a in agents:
             value = values(a, table)
@@ -488,7 +488,8 @@ def price_and_dive(
                 or not _legal(p, c, row, on_leave[a], after, weekend_of)
             ):
                 continue
-            if row_worth(values(a, table_out), row) + duals[a] > 1e-6 and master.add(a, row):
+            value_out = value if priced is prices else values(a, table_out)
+            if row_worth(value_out, row) + duals[a] > 1e-6 and master.add(a, row):
                 added += 1
         return added
 
@@ -500,8 +501,8 @@ def price_and_dive(
         nonlocal best_prices, centre, centre_bound, drawn
         _, prices, duals = master.solve_lean()
         steer = smooth and centre is not None  # move the share after this round
-        sep = smoothed(prices, smooth)
-        table, table_out = price_table(sep), price_table(prices)
+        priced = smoothed(prices, smooth)
+        table, table_out = price_table(priced), price_table(prices)
         added = 0
         valued: list[list[list[float]]] = []
         most_of: list[float] = []
@@ -519,7 +520,7 @@ def price_and_dive(
             for d, t in rows[0].items() if rows else ():
                 if (d, t) in short:
                     short[d, t] -= 1
-            value_out = values(a, table_out)
+            value_out = value if priced is prices else values(a, table_out)
             for found in rows:
                 if row_worth(value_out, found) + duals[a] > 1e-6 and master.add(a, found):
                     added += 1
@@ -527,14 +528,14 @@ def price_and_dive(
             return added, None
         # the Lagrangian bound at the prices priced: what the cover asks at them less
         # what every agent's best row is worth
-        asked = sum(sep[k] * target.required for k, target in p.shift_cover.items())
+        asked = sum(priced[k] * target.required for k, target in p.shift_cover.items())
         proved = asked - sum(most_of)
         if best_prices is None or proved > best_prices.bound:
-            best_prices = Prices(valued, most_of, proved, dict(sep))
+            best_prices = Prices(valued, most_of, proved, dict(priced))
         if proved > centre_bound:
-            centre, centre_bound = dict(sep), proved
+            centre, centre_bound = dict(priced), proved
         if steer:
-            drawn = next_share(drawn, short, prices, sep)
+            drawn = next_share(drawn, short, prices, priced)
         return added, proved
 
     bound: float | None = None
