@@ -779,7 +779,7 @@ def test_prices_are_drawn_less_toward_the_centre_where_the_bound_rises_away_from
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GLOP has failed on a dive's master (Instance19, once, 280 s into a run): the dive's
+    """GLOP has failed on a dive's master (Instance19, once, 284 s into a run): the dive's
     columns are not lost with it. The master is built again from its columns and the
     dive goes on, so the roster is a dive's, not the one column generation started from."""
     inst = read_instance(CURTOIS / "Instance5.txt")
