@@ -476,7 +476,8 @@ def price_and_dive(
         least minutes; at every price if ``thorough``); the columns added."""
         _, prices, duals = master.solve_lean()
         priced = smoothed(prices, smooth)
-        table, table_out = price_table(priced), price_table(prices)
+        table = price_table(priced)
+        table_out = table if priced is prices else price_table(prices)
         added = 0
         for a in agents:
             value = values(a, table)
@@ -502,7 +503,8 @@ def price_and_dive(
         _, prices, duals = master.solve_lean()
         steer = smooth and centre is not None  # move the share after this round
         priced = smoothed(prices, smooth)
-        table, table_out = price_table(priced), price_table(prices)
+        table = price_table(priced)
+        table_out = table if priced is prices else price_table(prices)
         added = 0
         valued: list[list[list[float]]] = []
         most_of: list[float] = []
@@ -557,7 +559,6 @@ def price_and_dive(
                 trail.append((elapsed(), master.solve()[0]))
                 continue
             started, before = elapsed(), master.solve()[0]
-            smooth = drawn > 0 and centre is not None
             added, proved = exact_round(smooth=centre is not None)
             if not added and smooth:  # a mispricing: again at the master's prices
                 drawn = max(0.0, drawn - SMOOTHING_STEP)
