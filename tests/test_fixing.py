@@ -276,10 +276,11 @@ def test_solve_instance_searches_below_the_roster_a_level_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Instance1 (bound 558, optimum 607), every gap small enough, the search near the mix
-    left out. The fixing runs once, at the lowest level's gap (under one), and each level's
-    model is restricted for its own gap. From the dive's roster, CP-SAT proves 558, 559 and
-    560 empty and finds the optimum in the last level (561 up to the roster's cost less
-    one), and proves it; the neighbourhood search never runs. Given the optimum, every
+    and the dive's last agents left out. The fixing runs once, at the lowest level's gap
+    (under one), and each level's model is restricted for its own gap. From the dive's
+    roster, CP-SAT proves 558, 559 and 560 empty and finds the optimum in the last level
+    (561 up to the roster's cost less one), and proves it; the neighbourhood search never
+    runs. Given the optimum, every
     level is empty, and the roster is reported optimal. Where the fixing settles too
     little, the neighbourhood search runs and CP-SAT solves the whole model."""
     inst = read_instance(CURTOIS / "Instance1.txt")
@@ -326,6 +327,7 @@ def test_solve_instance_searches_below_the_roster_a_level_at_a_time(
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", lambda *_, **__: None)
+    monkeypatch.setattr(compile_module, "improve_agents", lambda *_, **__: None)
     found = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
     bound = math.ceil(lower[0])
     assert bound == 558 and len(gaps) == 1 and gaps[0] == pytest.approx(bound - lower[0])

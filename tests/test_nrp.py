@@ -44,6 +44,7 @@ from callshift.roster.construct import _cover_context, cover_roster, improve_row
 from callshift.roster.lns import (
     KINDS,
     LnsResult,
+    improve_agents,
     improve_by_neighbourhoods,
     improve_near_mix,
     neighbourhood,
@@ -803,6 +804,52 @@ def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.Monk
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_dive_prices_its_free_agents_exactly_and_names_the_ones_it_fixed_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance5, one dive: once fast pricing stalls at a step, CP-SAT prices the agents
+    still free (never one already fixed), and `fixed_last` is the last `DIVE_LEAVES` of
+    the agents in the order the dive fixed them."""
+    inst = read_instance(CURTOIS / "Instance5.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    monkeypatch.setattr(columns_module, "DETERMINISTIC_DIVES", 1)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_SECONDS", 0.0123)  # to tell its calls
+    order: list[int] = []
+    in_dive: list[int] = []
+    fix, init, price = (
+        columns_module._Master.fix,
+        columns_module._ExactPricer.__init__,
+        columns_module._ExactPricer.price,
+    )
+
+    def fixing(self: columns_module._Master, a: int, k: int) -> None:
+        order.append(a)
+        fix(self, a, k)
+
+    def made(self: _ExactPricer, p: RosterProblem, a: int, *args: Any) -> None:
+        self.agent = a  # type: ignore[attr-defined]
+        init(self, p, a, *args)
+
+    def priced(self: _ExactPricer, value: Any, limit: float, *args: Any) -> Any:
+        if limit == 0.0123:
+            assert self.agent not in order  # type: ignore[attr-defined]
+            in_dive.append(self.agent)  # type: ignore[attr-defined]
+        return price(self, value, limit, *args)
+
+    monkeypatch.setattr(columns_module._Master, "fix", fixing)
+    monkeypatch.setattr(columns_module._ExactPricer, "__init__", made)
+    monkeypatch.setattr(columns_module._ExactPricer, "price", priced)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    assert result.dives == 1 and in_dive
+    cost = evaluate(inst, solution_rows(problem, result.keys)).objective
+    assert cost < evaluate(inst, solution_rows(problem, start)).objective  # the dive's roster
+    assert len(set(order)) == len(order) == len(problem.agents)
+    last = round(columns_module.DIVE_LEAVES * len(order))
+    assert result.fixed_last == tuple(sorted(order[-last:]))
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_purging_the_master_keeps_its_optimum_and_the_columns_it_needs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -861,6 +908,7 @@ def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
     ends: list[float] = []  # each dive ends by unfixing the master
     monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
     monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 10**6)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
     solve, unfix = columns_module._Master.solve, columns_module._Master.unfix
 
     def slow(
@@ -911,6 +959,7 @@ def test_dives_near_the_bound_go_on_past_the_patience_for_half_the_time(
     clock = [0.0]
     monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
     monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 2)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
     monkeypatch.setattr(columns_module, "dives_go_on", lambda cost, bound: goes_on)
     solve = columns_module._Master.solve
 
@@ -1115,6 +1164,27 @@ def test_near_mix_keeps_the_days_the_mix_agrees_on_and_solves_the_rest() -> None
     assert scored.objective == round(solver.objective_value) < 105
 
 
+def test_the_last_agents_are_solved_with_every_other_row_held() -> None:
+    """Employee A free, the others held to the roster: their rows come back as they were,
+    and A's is the best any roster with theirs can do, as CP-SAT finds it on the model with
+    their rows fixed."""
+    inst, m, start = tiny_start()
+    before = str(m.model.proto)
+    found = improve_agents(m, start, (0,), settings=ONE_WORKER, time_limit=10, deterministic=True)
+    assert str(m.model.proto) == before  # the model as it was found
+    assert found is not None
+    assert sorted(k for k in found if k[0] != 0) == sorted(k for k in start if k[0] != 0)
+    scored = evaluate(inst, solution_rows(m.problem, found))
+    assert scored.feasible, scored.violations
+    for (a, d, t), var in m.x.items():
+        if a != 0:
+            m.model.add(var == int((a, d, t) in start))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert scored.objective == round(solver.objective_value) < 105
+
+
 def test_near_mix_that_agrees_everywhere_gives_the_roster_back() -> None:
     _, m, start = tiny_start()
     mix = dict.fromkeys(start, 1.0)  # and so the days off too: their weight is 1 - 0
@@ -1215,6 +1285,38 @@ def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
         assert bool(near) is searched
 
 
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("follows", [True, False])
+def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mix_is_followed(
+    monkeypatch: pytest.MonkeyPatch, follows: bool
+) -> None:
+    """Instance1 with a bound that does not prove the dive's roster, and the master's value
+    half or twice ``MIX_GAP`` of the roster's cost above it: CP-SAT has the agents the dive
+    fixed last, from the dive's roster, for the first only; the answer keeps every rule."""
+    inst = read_instance(CURTOIS / "Instance1.txt")
+    gap = compile_module.MIX_GAP / 2 if follows else compile_module.MIX_GAP * 2
+    dived: list[ColumnResult] = []
+    calls: list[tuple[tuple[Key, ...], tuple[int, ...]]] = []
+
+    def dive(*args: Any, **kw: Any) -> ColumnResult:
+        result = price_and_dive(*args, **kw)
+        bound = result.cost - 10.0  # so nothing is proved
+        scale = evaluate(inst, solution_rows(args[0], result.keys)).objective
+        dived.append(replace(result, bound=bound, lp_value=bound + gap * scale))
+        return dived[-1]
+
+    def spy(m: RosterModel, keys: tuple[Key, ...], agents: tuple[int, ...], **kw: Any) -> Any:
+        calls.append((keys, agents))
+        return improve_agents(m, keys, agents, **kw)
+
+    monkeypatch.setattr(compile_module, "price_and_dive", dive)
+    monkeypatch.setattr(compile_module, "improve_agents", spy)
+    result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
+    assert evaluate(inst, result.rows).feasible
+    assert dived[0].fixed_last
+    assert calls == ([(dived[0].keys, dived[0].fixed_last)] if follows else [])
+
+
 def test_fast_pricing_has_stalled_when_the_master_hardly_falls() -> None:
     """Ten fast rounds that take the master down by less than a thousandth of its value
     have stalled; ten that take it down by more, or too few rounds to tell, have not."""
@@ -1253,6 +1355,7 @@ def test_exact_pricing_runs_once_fast_pricing_stalls(monkeypatch: pytest.MonkeyP
         return price(self, *args, **kwargs)
 
     monkeypatch.setattr(_ExactPricer, "price", counted)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # the pricing loop's calls only
     problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
     start = improve_rows(problem, cover_roster(problem), steps=3)
     rounds = columns_module.STALL_ROUNDS + 2

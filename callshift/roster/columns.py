@@ -23,7 +23,10 @@ master's prices (the best rows' cover falls short where those are the higher), e
 more; a centre proved early, far below, is soon left.
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
-re-prices the others, and goes on until every agent has one row. While time is left, it
+re-prices the others (fast; in the first dive, where fast pricing stalls, by CP-SAT
+within a tenth of a second an agent too), and goes on until every agent has one row. The
+master rises most at a dive's last steps: the result names the agents the cheapest dive
+fixed last, for CP-SAT to roster again with the others held. While time is left, it
 dives again from the whole master, fixing one of the three heaviest at random each step,
 until ten dives in a row find nothing cheaper, or less time is left than the last dive
 took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster wins.
@@ -63,6 +66,9 @@ CoverPrices = dict[tuple[int, int], float]  # (day, template) → the cover targ
 
 PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
 DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
+DIVE_EXACT_ROUNDS = 2  # then up to this many exact rounds over the free agents, each
+DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again after each
+DIVE_LEAVES = 0.2  # of the agents, the share the cheapest dive fixed last (`ColumnResult`)
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
 DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
@@ -131,6 +137,9 @@ class ColumnResult:
     dives: int
     prices: Prices | None = None  # the exact round that proved ``bound``
     known: list[list[Row]] | None = None  # each agent's columns at the end: legal rows
+    # the agents the dive whose roster this is fixed last (`DIVE_LEAVES` of them): the
+    # master rises most at its last steps, and CP-SAT does better there (`improve_agents`)
+    fixed_last: tuple[int, ...] = ()
 
 
 class MasterFailed(RuntimeError):
@@ -595,19 +604,43 @@ def price_and_dive(
         log.debug("the master failed in pricing at %.1f s", elapsed())
         failed = True
 
-    def dive(rng: random.Random | None) -> list[Row]:
+    def dive_exact_round(free: list[int]) -> int:
+        """Price the free agents of a dive by CP-SAT at the master's prices, each within
+        `DIVE_EXACT_SECONDS` (the best row found, proved or not); the columns added."""
+        _, prices, duals = master.solve()
+        table = price_table(prices)
+        added = 0
+        for a in free:
+            if not deterministic and elapsed() >= time_limit:
+                break
+            if a not in pricers:
+                pricers[a] = _ExactPricer(p, a, one_agent, seed)
+            value = values(a, table)
+            rows, _ = pricers[a].price(value, DIVE_EXACT_SECONDS, deterministic)
+            for found in rows:
+                if row_worth(value, found) + duals[a] > 1e-6 and master.add(a, found):
+                    added += 1
+        return added
+
+    def dive(rng: random.Random | None) -> tuple[list[Row], list[int]]:
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
-        heaviest free agents at random instead of the heaviest."""
-        fixed: set[int] = set()
+        heaviest free agents at random instead of the heaviest, and price by fast pricing
+        alone (the dives after the first are many and quick). The rows, and the agents in
+        the order fixed."""
+        fixed: dict[int, None] = {}  # in the order fixed
         dive_began, fixings = elapsed(), 0
         while len(fixed) < len(p.agents):
             if not deterministic and elapsed() >= time_limit:
                 break  # out of time: the agents still free take their heaviest column
             free = [a for a in everyone if a not in fixed]
-            for _ in range(DIVE_ROUNDS):
-                if not deterministic and elapsed() >= time_limit:
-                    break
-                if not (heuristic_round(free) or heuristic_round(free, thorough=True)):
+            exact_rounds = DIVE_EXACT_ROUNDS if rng is None else 0
+            for exact in range(exact_rounds + 1):
+                for _ in range(DIVE_ROUNDS):
+                    if not deterministic and elapsed() >= time_limit:
+                        break
+                    if not (heuristic_round(free) or heuristic_round(free, thorough=True)):
+                        break
+                if exact == exact_rounds or not dive_exact_round(free):
                     break
             master.solve()
             leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
@@ -623,11 +656,11 @@ def price_and_dive(
             for rank, ((weight, k), a) in enumerate(leaning):
                 if rank < step or weight > INTEGRAL:
                     master.fix(a, k)
-                    fixed.add(a)
+                    fixed[a] = None
         master.solve()
         rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
         master.unfix()
-        return rows
+        return rows, [*fixed, *(a for a in everyone if a not in fixed)]
 
     def polish(rows: list[Row]) -> list[Row]:
         """The dive's roster after `improve_rows`' descent: each row rostered anew against
@@ -643,13 +676,14 @@ def price_and_dive(
         return polished
 
     rows, cost = given, master.roster_cost(given)
+    fixed_last: tuple[int, ...] = ()
     rng = random.Random(seed)
     dives = since_cheaper = 0
     rebuilt = False
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
         started = elapsed()
         try:
-            dived = dive(rng if dives else None)
+            dived, order = dive(rng if dives else None)
         except MasterFailed:
             log.debug("the master failed in dive %d at %.1f s", dives + 1, elapsed())
             if rebuilt:
@@ -664,6 +698,7 @@ def price_and_dive(
         since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
             rows, cost, since_cheaper = dived, dived_cost, 0
+            fixed_last = tuple(sorted(order[-max(1, round(DIVE_LEAVES * len(order))) :]))
         log.debug("dive %d at %.1f s: %d (least %d)", dives, elapsed(), dived_cost, cost)
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
         go_on = dives_go_on(cost, bound) and elapsed() < DIVE_NEAR_UNTIL * time_limit
@@ -682,4 +717,5 @@ def price_and_dive(
         dives=dives,
         prices=best_prices,
         known=[[row for row, _ in columns] for columns in master.columns],
+        fixed_last=fixed_last,
     )
