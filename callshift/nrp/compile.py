@@ -33,6 +33,7 @@ from callshift.roster.lns import improve_agents, improve_by_neighbourhoods, impr
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
+    Key,
     RosterModel,
     add_shift_cover,
 )
@@ -302,50 +303,41 @@ def solve_instance(
     if dived is not None:
         report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
+
+    def adopt(share_of_limit: float, step: Callable[[float], tuple[Key, ...] | None]) -> None:
+        """Run ``step`` for its share of the limit (no more than the time left before the
+        neighbourhood search's end) and take its roster if the evaluator scores it lower."""
+        nonlocal first, scored, cost, proved
+        share = time_limit * share_of_limit
+        if not deterministic:
+            share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
+        found = step(share) if share > 0 else None
+        if (
+            found
+            and (found_scored := evaluate(instance, solution_rows(problem, found))).objective < cost
+        ):
+            first, scored, cost = found, found_scored, found_scored.objective
+            proved = bound is not None and cost <= bound
+            report(cost, bound)
+
     # (whether to follow the mix: of the dive's roster, whatever the steps below make of it)
     follow = first is not None and dived is not None and mix_worth_following(dived, cost)
     if follow and first is not None and not proved and dived is not None and dived.fixed_last:
-        share = time_limit * LAST_AGENTS_SHARE
-        if not deterministic:
-            share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
-        last = None
-        if share > 0:
-            last = improve_agents(
-                m,
-                first,
-                dived.fixed_last,
-                settings=settings,
-                time_limit=share,
-                deterministic=deterministic,
-            )
-        if (
-            last
-            and (last_scored := evaluate(instance, solution_rows(problem, last))).objective < cost
-        ):
-            first, scored, cost = last, last_scored, last_scored.objective
-            proved = bound is not None and cost <= bound
-            report(cost, bound)
+        held, last = first, dived.fixed_last
+        adopt(
+            LAST_AGENTS_SHARE,
+            lambda share: improve_agents(
+                m, held, last, settings=settings, time_limit=share, deterministic=deterministic
+            ),
+        )
     if follow and first is not None and not proved and dived is not None:
-        share = time_limit * MIX_SHARE
-        if not deterministic:
-            share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
-        near = None
-        if share > 0:
-            near = improve_near_mix(
-                m,
-                first,
-                dived.mix,
-                settings=settings,
-                time_limit=share,
-                deterministic=deterministic,
-            )
-        if (
-            near
-            and (near_scored := evaluate(instance, solution_rows(problem, near))).objective < cost
-        ):
-            first, scored, cost = near, near_scored, near_scored.objective
-            proved = bound is not None and cost <= bound
-            report(cost, bound)
+        near, mix = first, dived.mix
+        adopt(
+            MIX_SHARE,
+            lambda share: improve_near_mix(
+                m, near, mix, settings=settings, time_limit=share, deterministic=deterministic
+            ),
+        )
 
     def below(prices: Prices, fixed: Fixed) -> bool:
         """CP-SAT below the roster in hand, a level at a time from the bound up (`levels`),
