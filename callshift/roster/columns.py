@@ -470,6 +470,17 @@ def price_and_dive(
             value[d][t] += weight
         return value
 
+    def wanted_at(value: list[list[float]], row: Row, dual: float) -> bool:
+        """Whether the master wants ``row`` as a column: worth more at its own prices
+        (``value``) than the agent's mix (``dual``)."""
+        return row_worth(value, row) + dual > 1e-6
+
+    def pricer(a: int) -> _ExactPricer:
+        """Agent a's exact pricer, made the first time it is needed."""
+        if a not in pricers:
+            pricers[a] = _ExactPricer(p, a, one_agent, seed)
+        return pricers[a]
+
     centre: CoverPrices | None = None  # the prices of the best bound
     centre_bound = -math.inf
     drawn = SMOOTHING  # the centre's share in the prices priced at
@@ -499,7 +510,7 @@ def price_and_dive(
             ):
                 continue
             value_out = value if priced is prices else values(a, table_out)
-            if row_worth(value_out, row) + duals[a] > 1e-6 and master.add(a, row):
+            if wanted_at(value_out, row, duals[a]) and master.add(a, row):
                 added += 1
         return added
 
@@ -521,20 +532,16 @@ def price_and_dive(
         for a in range(len(p.agents)):
             if not deterministic and elapsed() >= pricing_until:
                 return added, None  # out of time: no bound from this round
-            if a not in pricers:
-                pricers[a] = _ExactPricer(p, a, one_agent, seed)
             value = values(a, table)
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
-            rows, most = pricers[a].price(value, limit, deterministic)
+            rows, most = pricer(a).price(value, limit, deterministic)
             valued.append(value)
             most_of.append(most)
             for d, t in rows[0].items() if rows else ():
                 if (d, t) in short:
                     short[d, t] -= 1
             value_out = value if priced is prices else values(a, table_out)
-            for found in rows:
-                if row_worth(value_out, found) + duals[a] > 1e-6 and master.add(a, found):
-                    added += 1
+            added += sum(master.add(a, f) for f in rows if wanted_at(value_out, f, duals[a]))
         if not all(math.isfinite(most) for most in most_of):
             return added, None
         # the Lagrangian bound at the prices priced: what the cover asks at them less
@@ -613,13 +620,11 @@ def price_and_dive(
         for a in free:
             if not deterministic and elapsed() >= time_limit:
                 break
-            if a not in pricers:
-                pricers[a] = _ExactPricer(p, a, one_agent, seed)
             value = values(a, table)
-            rows, _ = pricers[a].price(value, DIVE_EXACT_SECONDS, deterministic)
-            for found in rows:
-                if row_worth(value, found) + duals[a] > 1e-6 and master.add(a, found):
-                    added += 1
+            rows, _ = pricer(a).price(value, DIVE_EXACT_SECONDS, deterministic)
+            added += sum(
+                master.add(a, found) for found in rows if wanted_at(value, found, duals[a])
+            )
         return added
 
     def dive(rng: random.Random | None) -> tuple[list[Row], list[int]]:
@@ -629,11 +634,11 @@ def price_and_dive(
         the order fixed."""
         fixed: dict[int, None] = {}  # in the order fixed
         dive_began, fixings = elapsed(), 0
+        exact_rounds = DIVE_EXACT_ROUNDS if rng is None else 0  # a step's, after fast ones
         while len(fixed) < len(p.agents):
             if not deterministic and elapsed() >= time_limit:
                 break  # out of time: the agents still free take their heaviest column
             free = [a for a in everyone if a not in fixed]
-            exact_rounds = DIVE_EXACT_ROUNDS if rng is None else 0
             for exact in range(exact_rounds + 1):
                 for _ in range(DIVE_ROUNDS):
                     if not deterministic and elapsed() >= time_limit:
