@@ -809,12 +809,15 @@ def test_a_dive_prices_its_free_agents_exactly_and_names_the_ones_it_fixed_last(
 ) -> None:
     """Instance5, one dive: once fast pricing stalls at a step, CP-SAT prices the agents
     still free (never one already fixed), and `fixed_last` is the last `DIVE_LEAVES` of
-    the agents in the order the dive fixed them."""
+    the agents in the order the dive fixed them. Only where the master ends pricing
+    within `DIVE_EXACT_GAP` of the given roster's cost above the bound: at half the gap
+    this run's master ends at, the dive prices by fast pricing alone."""
     inst = read_instance(CURTOIS / "Instance5.txt")
     problem = compile_problem(inst)
     start = improve_rows(problem, cover_roster(problem), steps=3)
     monkeypatch.setattr(columns_module, "DETERMINISTIC_DIVES", 1)
     monkeypatch.setattr(columns_module, "DIVE_EXACT_SECONDS", 0.0123)  # to tell its calls
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
     order: list[int] = []
     in_dive: list[int] = []
     fix, init, price = (
@@ -840,13 +843,26 @@ def test_a_dive_prices_its_free_agents_exactly_and_names_the_ones_it_fixed_last(
     monkeypatch.setattr(columns_module._Master, "fix", fixing)
     monkeypatch.setattr(columns_module._ExactPricer, "__init__", made)
     monkeypatch.setattr(columns_module._ExactPricer, "price", priced)
-    result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    # 24 rounds: exact pricing has run (a bound)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=24, seed=0)
     assert result.dives == 1 and in_dive
     cost = evaluate(inst, solution_rows(problem, result.keys)).objective
     assert cost < evaluate(inst, solution_rows(problem, start)).objective  # the dive's roster
     assert len(set(order)) == len(order) == len(problem.agents)
     last = round(columns_module.DIVE_LEAVES * len(order))
     assert result.fixed_last == tuple(sorted(order[-last:]))
+
+    assert result.bound is not None
+    given = columns_module._Master(problem, _cover_context(problem)[2]).roster_cost(
+        columns_module._rows(len(problem.agents), start)
+    )
+    gap = (result.lp_value - result.bound) / given
+    assert gap > 0
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", gap / 2)
+    order.clear()
+    in_dive.clear()
+    far = price_and_dive(problem, start, build_nrp_model, rounds=24, seed=0)
+    assert far.dives == 1 and len(order) == len(problem.agents) and not in_dive
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
@@ -1311,7 +1327,10 @@ def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mi
 
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_agents", spy)
-    result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
+    # a dive priced exactly (pricing proves a bound in 24 rounds), whatever its master:
+    # here it beats the row search's roster
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
+    result = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
     assert evaluate(inst, result.rows).feasible
     assert dived[0].fixed_last
     assert calls == ([(dived[0].keys, dived[0].fixed_last)] if follows else [])

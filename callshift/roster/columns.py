@@ -68,6 +68,12 @@ PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
 DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
 DIVE_EXACT_ROUNDS = 2  # then up to this many exact rounds over the free agents, each
 DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again after each
+# (exact rounds only where the master ends pricing within this share of the given roster's
+# cost above the bound, as the steps after the dive (`callshift.nrp.compile.MIX_GAP`): where
+# it is far, its columns lead nowhere near a roster, and on Instance13's 120 agents two
+# rounds take 24 s a step; 13 at 600 s, seed 0: 1588-1889 in three runs with them,
+# 1463-1676 before)
+DIVE_EXACT_GAP = 0.05
 DIVE_LEAVES = 0.2  # of the agents, the share the cheapest dive fixed last (`ColumnResult`)
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
@@ -630,11 +636,12 @@ def price_and_dive(
     def dive(rng: random.Random | None) -> tuple[list[Row], list[int]]:
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
         heaviest free agents at random instead of the heaviest, and price by fast pricing
-        alone (the dives after the first are many and quick). The rows, and the agents in
-        the order fixed."""
+        alone (the dives after the first are many and quick). The first dive prices by
+        CP-SAT too, where the master is near its optimum (``near``). The rows, and the
+        agents in the order fixed."""
         fixed: dict[int, None] = {}  # in the order fixed
         dive_began, fixings = elapsed(), 0
-        exact_rounds = DIVE_EXACT_ROUNDS if rng is None else 0  # a step's, after fast ones
+        exact_rounds = DIVE_EXACT_ROUNDS if rng is None and near else 0  # after fast ones
         while len(fixed) < len(p.agents):
             if not deterministic and elapsed() >= time_limit:
                 break  # out of time: the agents still free take their heaviest column
@@ -681,6 +688,7 @@ def price_and_dive(
         return polished
 
     rows, cost = given, master.roster_cost(given)
+    near = bound is not None and lp_value - bound <= DIVE_EXACT_GAP * abs(cost)  # (nan: no)
     fixed_last: tuple[int, ...] = ()
     rng = random.Random(seed)
     dives = since_cheaper = 0
