@@ -26,7 +26,7 @@ from callshift.errors import InfeasibleError
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
-from callshift.roster.columns import ColumnResult, Prices, price_and_dive
+from callshift.roster.columns import ColumnResult, Prices, master_near, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.fixing import Fixed, fix_cells, restrict
 from callshift.roster.lns import improve_agents, improve_by_neighbourhoods, improve_near_mix
@@ -209,9 +209,7 @@ def mix_worth_following(dived: ColumnResult, cost: float) -> bool:
     a bound far below (Instance13: −21,475 against rosters near 3000), and there the mix
     misleads. Where the gap is a few per cent (Instance19: 3–4 %) the step's first,
     loosest threshold still finds the roster the search alone does not."""
-    if dived.bound is None or not dived.mix or math.isnan(dived.lp_value):
-        return False
-    return dived.lp_value - dived.bound <= MIX_GAP * abs(cost)
+    return bool(dived.mix) and master_near(dived.lp_value, dived.bound, cost, MIX_GAP)
 
 
 def levels(lower: int, cost: int) -> list[tuple[int, int]]:

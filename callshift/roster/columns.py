@@ -415,6 +415,13 @@ def next_share(
     return min(1 - SMOOTHING_STEP, drawn + SMOOTHING_STEP * (1 - drawn))
 
 
+def master_near(lp_value: float, bound: float | None, cost: float, share: float) -> bool:
+    """Whether a master whose value is ``lp_value`` is near its optimum: exact pricing
+    proved a ``bound``, and the value is within ``share`` of a roster's ``cost`` above it
+    (never where GLOP failed: ``lp_value`` nan)."""
+    return bound is not None and lp_value - bound <= share * abs(cost)
+
+
 def dives_go_on(cost: float, bound: float | None) -> bool:
     """Whether dives go on past ``DIVE_PATIENCE``: the cheapest roster (``cost``) is above
     the proved ``bound`` by more than ``DIVE_NEAR[0]`` of its cost, and by no more than
@@ -688,7 +695,7 @@ def price_and_dive(
         return polished
 
     rows, cost = given, master.roster_cost(given)
-    near = bound is not None and lp_value - bound <= DIVE_EXACT_GAP * abs(cost)  # (nan: no)
+    near = master_near(lp_value, bound, cost, DIVE_EXACT_GAP)
     fixed_last: tuple[int, ...] = ()
     rng = random.Random(seed)
     dives = since_cheaper = 0
