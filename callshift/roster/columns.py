@@ -71,7 +71,7 @@ DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again afte
 # (exact rounds only where the master ends pricing within this share of the given roster's
 # cost above the bound, as the steps after the dive (`callshift.nrp.compile.MIX_GAP`): where
 # it is far, its columns lead nowhere near a roster, and on Instance13's 120 agents two
-# rounds take 24 s a step; 13 at 600 s, seed 0: 1588-1889 in three runs with them,
+# rounds can take 24 s a step; 13 at 600 s, seed 0: 1588-1889 in three runs with them,
 # 1463-1676 before)
 DIVE_EXACT_GAP = 0.05
 DIVE_LEAVES = 0.2  # of the agents, the share the cheapest dive fixed last (`ColumnResult`)
