@@ -623,6 +623,8 @@ def price_and_dive(
     except MasterFailed:  # no dive: the roster given is the answer
         log.debug("the master failed in pricing at %.1f s", elapsed())
         failed = True
+    rows, cost = given, master.roster_cost(given)  # the cheapest roster so far
+    near = master_near(lp_value, bound, cost, DIVE_EXACT_GAP)  # (the first dive's exact rounds)
 
     def dive_exact_round(free: list[int]) -> int:
         """Price the free agents of a dive by CP-SAT at the master's prices, each within
@@ -694,8 +696,6 @@ def price_and_dive(
             master.add(a, row)
         return polished
 
-    rows, cost = given, master.roster_cost(given)
-    near = master_near(lp_value, bound, cost, DIVE_EXACT_GAP)
     fixed_last: tuple[int, ...] = ()
     rng = random.Random(seed)
     dives = since_cheaper = 0

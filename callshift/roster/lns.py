@@ -229,10 +229,8 @@ def improve_agents(
     proto = m.model.proto
     held = set(keys)
     with _restored(m):
-        proto.clear_solution_hint()
+        _hint_roster(m, keys)
         for key, var in m.x.items():
-            proto.solution_hint.vars.append(var.index)
-            proto.solution_hint.values.append(int(key in held))
             if key[0] not in free:
                 domain = proto.variables[var.index].domain
                 domain[0] = domain[1] = int(key in held)
@@ -269,11 +267,18 @@ def _solve_near(
                     if (a, d, u) in m.x:
                         domain = proto.variables[m.x[a, d, u].index].domain
                         domain[0] = domain[1] = int(u == t)
-        proto.clear_solution_hint()
-        for key, var in m.x.items():
-            proto.solution_hint.vars.append(var.index)
-            proto.solution_hint.values.append(int(shift.get(key[:2]) == key[2]))
+        _hint_roster(m, keys)
         return solver.solve(m.model)
+
+
+def _hint_roster(m: RosterModel, keys: tuple[Key, ...]) -> None:
+    """Hint every shift variable of ``m`` with the roster ``keys`` (in place of any hint)."""
+    on = set(keys)
+    proto = m.model.proto
+    proto.clear_solution_hint()
+    for key, var in m.x.items():
+        proto.solution_hint.vars.append(var.index)
+        proto.solution_hint.values.append(int(key in on))
 
 
 @contextmanager
