@@ -1307,12 +1307,15 @@ def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mi
     monkeypatch: pytest.MonkeyPatch, follows: bool
 ) -> None:
     """Instance1 with a bound that does not prove the dive's roster, and the master's value
-    half or twice ``MIX_GAP`` of the roster's cost above it: CP-SAT has the agents the dive
-    fixed last, from the dive's roster, for the first only; the answer keeps every rule."""
+    half or twice ``MIX_GAP`` of the roster's cost above it: for the first only, the search
+    near the mix starts from the dive's roster, and then CP-SAT has the agents the dive
+    fixed last, from the roster that search leaves (its own if cheaper, else the dive's);
+    the answer keeps every rule."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     gap = compile_module.MIX_GAP / 2 if follows else compile_module.MIX_GAP * 2
     dived: list[ColumnResult] = []
-    calls: list[tuple[tuple[Key, ...], tuple[int, ...]]] = []
+    calls: list[tuple[str, tuple[Key, ...], tuple[int, ...]]] = []
+    in_hand: list[tuple[Key, ...]] = []
 
     def dive(*args: Any, **kw: Any) -> ColumnResult:
         result = price_and_dive(*args, **kw)
@@ -1321,19 +1324,36 @@ def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mi
         dived.append(replace(result, bound=bound, lp_value=bound + gap * scale))
         return dived[-1]
 
-    def spy(m: RosterModel, keys: tuple[Key, ...], agents: tuple[int, ...], **kw: Any) -> Any:
-        calls.append((keys, agents))
-        return improve_agents(m, keys, agents, **kw)
+    def near(m: RosterModel, keys: tuple[Key, ...], mix: Any, **kw: Any) -> Any:
+        calls.append(("near", keys, ()))
+        found = improve_near_mix(m, keys, mix, **kw)
+        cost = evaluate(inst, solution_rows(m.problem, keys)).objective
+        if found and evaluate(inst, solution_rows(m.problem, found)).objective < cost:
+            in_hand.append(found)
+        else:
+            in_hand.append(keys)
+        return found
+
+    def agents(m: RosterModel, keys: tuple[Key, ...], last: tuple[int, ...], **kw: Any) -> Any:
+        calls.append(("agents", keys, last))
+        return improve_agents(m, keys, last, **kw)
 
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
-    monkeypatch.setattr(compile_module, "improve_agents", spy)
+    monkeypatch.setattr(compile_module, "improve_near_mix", near)
+    monkeypatch.setattr(compile_module, "improve_agents", agents)
     # a dive priced exactly (pricing proves a bound in 24 rounds), whatever its master:
     # here it beats the row search's roster
     monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
     result = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
     assert evaluate(inst, result.rows).feasible
     assert dived[0].fixed_last
-    assert calls == ([(dived[0].keys, dived[0].fixed_last)] if follows else [])
+    if follows:
+        assert calls == [
+            ("near", dived[0].keys, ()),
+            ("agents", in_hand[0], dived[0].fixed_last),
+        ]
+    else:
+        assert calls == []
 
 
 def test_fast_pricing_has_stalled_when_the_master_hardly_falls() -> None:

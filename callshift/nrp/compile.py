@@ -58,21 +58,25 @@ COLUMN_ROUNDS_PER_SECOND = 4
 COLUMN_MOST_CELLS = 30_000
 COLUMN_CELLS_PER_SECOND = 120
 LONG_ROW_SEARCH_SHARE = 0.3
-# then, where the master is near its optimum (`mix_worth_following`), CP-SAT on the agents
-# the dive fixed last (`improve_agents`), the others held, for this share of the limit: the
-# master rises most at a dive's last steps, where each fixing leaves the agents still free
-# less to choose from (Instance15, from a 600 s run's columns: a dive fixing all 45 agents
-# 4391, or 36 and CP-SAT the last 9, 3855). Where it is far (Instance13), the dive's first
-# fixings are no nearer a roster, and the neighbourhood search needs the time (13 at 600 s:
-# 1712 with the step, 1588 without; 1463-1676 before)
-LAST_AGENTS_SHARE = 0.1
 # then, if exact pricing proved the master near its optimum (`mix_worth_following`: its
 # value within MIX_GAP of the roster's cost of the bound), CP-SAT on the days the master's
-# mix leaves open (`improve_near_mix`) for this share of the limit;
+# mix leaves open (`improve_near_mix`), from the dive's roster, for this share of the limit;
 MIX_SHARE = 0.25
-# (1 % while the step fixed at 0.9 alone; with its ladder of thresholds Instance19, whose
-# master ends 3–4 % above its bound, gained from it: 3168, 3226 and 3166 against 3232,
-# 3309 and 3622, seeds 0–2 at 600 s)
+# then CP-SAT on the agents the dive fixed last (`improve_agents`), the others held, for
+# this share: the master rises most at a dive's last steps, where each fixing leaves the
+# agents still free less to choose from (Instance15, from a 600 s run's columns: a dive
+# fixing all 45 agents 4391, or 36 and CP-SAT the last 9, 3855). Where the master is far
+# (Instance13), the dive's first fixings are no nearer a roster, and the neighbourhood
+# search needs the time (13 at 600 s: 1712 with the step, 1588 without; 1463-1676 before).
+# After the search near the mix, not before (from one cached dive each, the two steps'
+# time, one run a seed: Instance15 3836 and 3843 against 3936 and 3841; Instance8 1403,
+# 1401 and 1498 against 1616, 1502, 1514 and 1611). Why is not known: the last agents'
+# rows agree with the mix on as many cells as the dive's (Instance8 at 0.5: 730 of 840
+# against 726), so the search near the mix fixes no less from them
+LAST_AGENTS_SHARE = 0.1
+# (MIX_GAP: 1 % while the search near the mix fixed at 0.9 alone; with its ladder of
+# thresholds Instance19, whose master ends 3–4 % above its bound, gained from it: 3168,
+# 3226 and 3166 against 3232, 3309 and 3622, seeds 0–2 at 600 s)
 MIX_GAP = 0.05
 # then neighbourhood search (`improve_by_neighbourhoods`) until this share of the limit has
 # passed (in deterministic runs, its steps per second of the limit); CP-SAT on the whole
@@ -240,9 +244,9 @@ def solve_instance(
     dive (`price_and_dive`) for ``COLUMN_SHARE``; steps and pricing rounds instead, when
     ``deterministic``. Without ``columns``, or on a model too large for column generation to
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
-    After a dive, where the master's mix is worth following, CP-SAT rosters the agents
-    the dive fixed last again, the others held (`improve_agents`, ``LAST_AGENTS_SHARE``),
-    then the days the mix leaves open (`improve_near_mix`, ``MIX_SHARE``).
+    After a dive, where the master's mix is worth following, CP-SAT rosters the days the
+    mix leaves open (`improve_near_mix`, ``MIX_SHARE``), then the agents the dive fixed
+    last again, the others held (`improve_agents`, ``LAST_AGENTS_SHARE``).
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
     the first. Where the roster is near the bound (``FIXING_GAP``), reduced-cost fixing
@@ -320,20 +324,20 @@ def solve_instance(
 
     # (whether to follow the mix: of the dive's roster, whatever the steps below make of it)
     follow = first is not None and dived is not None and mix_worth_following(dived, cost)
-    if follow and first is not None and not proved and dived is not None and dived.fixed_last:
-        held, last = first, dived.fixed_last
-        adopt(
-            LAST_AGENTS_SHARE,
-            lambda share: improve_agents(
-                m, held, last, settings=settings, time_limit=share, deterministic=deterministic
-            ),
-        )
     if follow and first is not None and not proved and dived is not None:
         near, mix = first, dived.mix
         adopt(
             MIX_SHARE,
             lambda share: improve_near_mix(
                 m, near, mix, settings=settings, time_limit=share, deterministic=deterministic
+            ),
+        )
+    if follow and first is not None and not proved and dived is not None and dived.fixed_last:
+        held, last = first, dived.fixed_last
+        adopt(
+            LAST_AGENTS_SHARE,
+            lambda share: improve_agents(
+                m, held, last, settings=settings, time_limit=share, deterministic=deterministic
             ),
         )
 
