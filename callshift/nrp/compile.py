@@ -332,14 +332,14 @@ def solve_instance(
                 m, near, mix, settings=settings, time_limit=share, deterministic=deterministic
             ),
         )
-    if follow and first is not None and not proved and dived is not None and dived.fixed_last:
-        held, last = first, dived.fixed_last
-        adopt(
-            LAST_AGENTS_SHARE,
-            lambda share: improve_agents(
-                m, held, last, settings=settings, time_limit=share, deterministic=deterministic
-            ),
-        )
+        if dived.fixed_last and not proved:  # from the roster the search near the mix left
+            held, last = first, dived.fixed_last
+            adopt(
+                LAST_AGENTS_SHARE,
+                lambda share: improve_agents(
+                    m, held, last, settings=settings, time_limit=share, deterministic=deterministic
+                ),
+            )
 
     def below(prices: Prices, fixed: Fixed) -> bool:
         """CP-SAT below the roster in hand, a level at a time from the bound up (`levels`),
