@@ -44,7 +44,6 @@ from callshift.roster.construct import _cover_context, cover_roster, improve_row
 from callshift.roster.lns import (
     KINDS,
     LnsResult,
-    improve_agents,
     improve_by_neighbourhoods,
     improve_near_mix,
     neighbourhood,
@@ -804,14 +803,14 @@ def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.Monk
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
-def test_a_dive_prices_its_free_agents_exactly_and_names_the_ones_it_fixed_last(
+def test_a_dive_prices_only_its_free_agents_exactly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Instance5, one dive: once fast pricing stalls at a step, CP-SAT prices the agents
-    still free (never one already fixed), and `fixed_last` is the last `DIVE_LEAVES` of
-    the agents in the order the dive fixed them. Only where the master ends pricing
-    within `DIVE_EXACT_GAP` of the given roster's cost above the bound: at half the gap
-    this run's master ends at, the dive prices by fast pricing alone."""
+    still free (never one already fixed), and every agent is fixed once. Only where the
+    master ends pricing within `DIVE_EXACT_GAP` of the given roster's cost above the
+    bound: at half the gap this run's master ends at, the dive prices by fast pricing
+    alone."""
     inst = read_instance(CURTOIS / "Instance5.txt")
     problem = compile_problem(inst)
     start = improve_rows(problem, cover_roster(problem), steps=3)
@@ -849,8 +848,6 @@ def test_a_dive_prices_its_free_agents_exactly_and_names_the_ones_it_fixed_last(
     cost = evaluate(inst, solution_rows(problem, result.keys)).objective
     assert cost < evaluate(inst, solution_rows(problem, start)).objective  # the dive's roster
     assert len(set(order)) == len(order) == len(problem.agents)
-    last = round(columns_module.DIVE_LEAVES * len(order))
-    assert result.fixed_last == tuple(sorted(order[-last:]))
 
     assert result.bound is not None
     given = columns_module._Master(problem, _cover_context(problem)[2]).roster_cost(
@@ -1180,27 +1177,6 @@ def test_near_mix_keeps_the_days_the_mix_agrees_on_and_solves_the_rest() -> None
     assert scored.objective == round(solver.objective_value) < 105
 
 
-def test_the_last_agents_are_solved_with_every_other_row_held() -> None:
-    """Employee A free, the others held to the roster: their rows come back as they were,
-    and A's is the best any roster with theirs can do, as CP-SAT finds it on the model with
-    their rows fixed."""
-    inst, m, start = tiny_start()
-    before = str(m.model.proto)
-    found = improve_agents(m, start, (0,), settings=ONE_WORKER, time_limit=10, deterministic=True)
-    assert str(m.model.proto) == before  # the model as it was found
-    assert found is not None
-    assert sorted(k for k in found if k[0] != 0) == sorted(k for k in start if k[0] != 0)
-    scored = evaluate(inst, solution_rows(m.problem, found))
-    assert scored.feasible, scored.violations
-    for (a, d, t), var in m.x.items():
-        if a != 0:
-            m.model.add(var == int((a, d, t) in start))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.solve(m.model) == cp_model.OPTIMAL
-    assert scored.objective == round(solver.objective_value) < 105
-
-
 def test_near_mix_that_agrees_everywhere_gives_the_roster_back() -> None:
     _, m, start = tiny_start()
     mix = dict.fromkeys(start, 1.0)  # and so the days off too: their weight is 1 - 0
@@ -1269,53 +1245,21 @@ def test_the_mix_is_followed_only_when_the_bound_proves_the_master_near_its_opti
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
-def test_solve_instance_searches_near_the_mix_only_when_it_is_worth_following(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Instance1 with the master's value half or twice ``MIX_GAP`` of the roster's cost
-    above a bound that does not prove the roster: the search near the mix runs for the
-    first only."""
-    inst = read_instance(CURTOIS / "Instance1.txt")
-    gap = [0.0]
-    near: list[float] = []
-
-    def dive(*args: Any, **kw: Any) -> ColumnResult:
-        dived = price_and_dive(*args, **kw)
-        bound = dived.cost - 10.0  # so no roster is proved optimal by it
-        scale = evaluate(inst, solution_rows(args[0], dived.keys)).objective
-        return replace(dived, bound=bound, lp_value=bound + gap[0] * scale)
-
-    def spy(*args: Any, **kw: Any) -> tuple[Key, ...] | None:
-        near.append(kw["time_limit"])
-        return improve_near_mix(*args, **kw)
-
-    monkeypatch.setattr(compile_module, "price_and_dive", dive)
-    monkeypatch.setattr(compile_module, "improve_near_mix", spy)
-    for share, searched in (
-        (compile_module.MIX_GAP / 2, True),
-        (compile_module.MIX_GAP * 2, False),
-    ):
-        gap[0], near[:] = share, []
-        result = solve_instance(inst, time_limit=2, workers=1, deterministic=True)
-        assert evaluate(inst, result.rows).feasible
-        assert bool(near) is searched
-
-
-@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 @pytest.mark.parametrize("follows", [True, False])
-def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mix_is_followed(
+def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_worth_following(
     monkeypatch: pytest.MonkeyPatch, follows: bool
 ) -> None:
-    """Instance1 with a bound that does not prove the dive's roster, and the master's value
-    half or twice ``MIX_GAP`` of the roster's cost above it: for the first only, the search
-    near the mix starts from the dive's roster, and then CP-SAT has the agents the dive
-    fixed last, from the roster that search leaves (its own if cheaper, else the dive's);
-    the answer keeps every rule."""
+    """Instance1 with the master's value half or twice ``MIX_GAP`` of the roster's cost
+    above a bound that does not prove the roster: for the first only, the search near the
+    mix runs, from the dive's roster and on its master's mix, for ``MIX_SHARE`` of the
+    limit, and the neighbourhood search starts from its roster where that is cheaper than
+    the dive's (else from the dive's); the answer keeps every rule."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     gap = compile_module.MIX_GAP / 2 if follows else compile_module.MIX_GAP * 2
     dived: list[ColumnResult] = []
-    calls: list[tuple[str, tuple[Key, ...], tuple[int, ...]]] = []
-    in_hand: list[tuple[Key, ...]] = []
+    calls: list[tuple[tuple[Key, ...], Any, float]] = []
+    found: list[tuple[Key, ...]] = []
+    searched: list[tuple[Key, ...]] = []
 
     def dive(*args: Any, **kw: Any) -> ColumnResult:
         result = price_and_dive(*args, **kw)
@@ -1325,35 +1269,34 @@ def test_solve_instance_gives_cp_sat_the_agents_the_dive_fixed_last_where_the_mi
         return dived[-1]
 
     def near(m: RosterModel, keys: tuple[Key, ...], mix: Any, **kw: Any) -> Any:
-        calls.append(("near", keys, ()))
-        found = improve_near_mix(m, keys, mix, **kw)
+        calls.append((keys, mix, kw["time_limit"]))
+        roster = improve_near_mix(m, keys, mix, **kw)
         cost = evaluate(inst, solution_rows(m.problem, keys)).objective
-        if found and evaluate(inst, solution_rows(m.problem, found)).objective < cost:
-            in_hand.append(found)
+        if roster and evaluate(inst, solution_rows(m.problem, roster)).objective < cost:
+            found.append(roster)
         else:
-            in_hand.append(keys)
-        return found
+            found.append(keys)
+        return roster
 
-    def agents(m: RosterModel, keys: tuple[Key, ...], last: tuple[int, ...], **kw: Any) -> Any:
-        calls.append(("agents", keys, last))
-        return improve_agents(m, keys, last, **kw)
+    def search(m: RosterModel, keys: tuple[Key, ...], **kw: Any) -> Any:
+        searched.append(keys)
+        return improve_by_neighbourhoods(m, keys, **kw)
 
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
     monkeypatch.setattr(compile_module, "improve_near_mix", near)
-    monkeypatch.setattr(compile_module, "improve_agents", agents)
+    monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     # a dive priced exactly (pricing proves a bound in 24 rounds), whatever its master:
     # here it beats the row search's roster
     monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
     result = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
-    assert evaluate(inst, result.rows).feasible
-    assert dived[0].fixed_last
+    scored = evaluate(inst, result.rows)
+    assert scored.feasible
     if follows:
-        assert calls == [
-            ("near", dived[0].keys, ()),
-            ("agents", in_hand[0], dived[0].fixed_last),
-        ]
+        assert calls == [(dived[0].keys, dived[0].mix, 10 * compile_module.MIX_SHARE)]
+        assert searched == found
     else:
         assert calls == []
+        assert searched == [dived[0].keys]
 
 
 def test_fast_pricing_has_stalled_when_the_master_hardly_falls() -> None:

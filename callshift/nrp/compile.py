@@ -29,11 +29,10 @@ from callshift.preferences import Preference
 from callshift.roster.columns import ColumnResult, Prices, master_near, price_and_dive
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.fixing import Fixed, fix_cells, restrict
-from callshift.roster.lns import improve_agents, improve_by_neighbourhoods, improve_near_mix
+from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
-    Key,
     RosterModel,
     add_shift_cover,
 )
@@ -62,18 +61,6 @@ LONG_ROW_SEARCH_SHARE = 0.3
 # value within MIX_GAP of the roster's cost of the bound), CP-SAT on the days the master's
 # mix leaves open (`improve_near_mix`), from the dive's roster, for this share of the limit;
 MIX_SHARE = 0.25
-# then CP-SAT on the agents the dive fixed last (`improve_agents`), the others held, for
-# this share: the master rises most at a dive's last steps, where each fixing leaves the
-# agents still free less to choose from (Instance15, from a 600 s run's columns: a dive
-# fixing all 45 agents 4391, or 36 and CP-SAT the last 9, 3855). Where the master is far
-# (Instance13), the dive's first fixings are no nearer a roster, and the neighbourhood
-# search needs the time (13 at 600 s: 1712 with the step, 1588 without; 1463-1676 before).
-# After the search near the mix, not before (from one cached dive each, the two steps'
-# time, one run a seed: Instance15 3836 and 3843 against 3936 and 3841; Instance8 1403,
-# 1401 and 1498 against 1616, 1502, 1514 and 1611). Why is not known: the last agents'
-# rows agree with the mix on as many cells as the dive's (Instance8 at 0.5: 730 of 840
-# against 726), so the search near the mix fixes no less from them
-LAST_AGENTS_SHARE = 0.1
 # (MIX_GAP: 1 % while the search near the mix fixed at 0.9 alone; with its ladder of
 # thresholds Instance19, whose master ends 3–4 % above its bound, gained from it: 3168,
 # 3226 and 3166 against 3232, 3309 and 3622, seeds 0–2 at 600 s)
@@ -245,8 +232,7 @@ def solve_instance(
     ``deterministic``. Without ``columns``, or on a model too large for column generation to
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     After a dive, where the master's mix is worth following, CP-SAT rosters the days the
-    mix leaves open (`improve_near_mix`, ``MIX_SHARE``), then the agents the dive fixed
-    last again, the others held (`improve_agents`, ``LAST_AGENTS_SHARE``).
+    mix leaves open (`improve_near_mix`, ``MIX_SHARE``), from the dive's roster.
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
     the first. Where the roster is near the bound (``FIXING_GAP``), reduced-cost fixing
@@ -306,40 +292,24 @@ def solve_instance(
         report(cost, bound)
     proved = first is not None and bound is not None and cost <= bound
 
-    def adopt(share_of_limit: float, step: Callable[[float], tuple[Key, ...] | None]) -> None:
-        """Run ``step`` for its share of the limit (no more than the time left before the
-        neighbourhood search's end) and take its roster if the evaluator scores it lower."""
-        nonlocal first, scored, cost, proved
-        share = time_limit * share_of_limit
+    if first is not None and not proved and dived is not None and mix_worth_following(dived, cost):
+        share = time_limit * MIX_SHARE  # (no more than the time left before the search's end)
         if not deterministic:
             share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
-        found = step(share) if share > 0 else None
-        if (
-            found
-            and (found_scored := evaluate(instance, solution_rows(problem, found))).objective < cost
-        ):
-            first, scored, cost = found, found_scored, found_scored.objective
+        found = None
+        if share > 0:
+            found = improve_near_mix(
+                m,
+                first,
+                dived.mix,
+                settings=settings,
+                time_limit=share,
+                deterministic=deterministic,
+            )
+        if found and (near := evaluate(instance, solution_rows(problem, found))).objective < cost:
+            first, scored, cost = found, near, near.objective
             proved = bound is not None and cost <= bound
             report(cost, bound)
-
-    # (whether to follow the mix: of the dive's roster, whatever the steps below make of it)
-    follow = first is not None and dived is not None and mix_worth_following(dived, cost)
-    if follow and first is not None and not proved and dived is not None:
-        near, mix = first, dived.mix
-        adopt(
-            MIX_SHARE,
-            lambda share: improve_near_mix(
-                m, near, mix, settings=settings, time_limit=share, deterministic=deterministic
-            ),
-        )
-        if dived.fixed_last and not proved:  # from the roster the search near the mix left
-            held, last = first, dived.fixed_last
-            adopt(
-                LAST_AGENTS_SHARE,
-                lambda share: improve_agents(
-                    m, held, last, settings=settings, time_limit=share, deterministic=deterministic
-                ),
-            )
 
     def below(prices: Prices, fixed: Fixed) -> bool:
         """CP-SAT below the roster in hand, a level at a time from the bound up (`levels`),

@@ -24,14 +24,13 @@ more; a centre proved early, far below, is soon left.
 
 A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
 re-prices the others (fast; in the first dive, where fast pricing stalls, by CP-SAT
-within a tenth of a second an agent too), and goes on until every agent has one row. The
-master rises most at a dive's last steps: the result names the agents the cheapest dive
-fixed last, for CP-SAT to roster again with the others held. While time is left, it
-dives again from the whole master, fixing one of the three heaviest at random each step,
-until ten dives in a row find nothing cheaper, or less time is left than the last dive
-took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster wins.
-Each dive's roster is polished by the row search's descent first (the last agents a dive
-fixes take the columns that are left), and the rows it makes are columns.
+within a tenth of a second an agent too), and goes on until every agent has one row.
+While time is left, it dives again from the whole master, fixing one of the three
+heaviest at random each step, until ten dives in a row find nothing cheaper, or less
+time is left than the last dive took (squeezed, a dive fixes more at a step and ends
+dearer); the cheapest roster wins. Each dive's roster is polished by the row search's
+descent first (the last agents a dive fixes take the columns that are left), and the
+rows it makes are columns.
 Every row is legal by construction, so any stop leaves a legal roster.
 """
 
@@ -74,7 +73,6 @@ DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again afte
 # rounds can take 24 s a step; 13 at 600 s, seed 0: 1588-1889 in three runs with them,
 # 1463-1676 before)
 DIVE_EXACT_GAP = 0.05
-DIVE_LEAVES = 0.2  # of the agents, the share the cheapest dive fixed last (`ColumnResult`)
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
 DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
@@ -143,9 +141,6 @@ class ColumnResult:
     dives: int
     prices: Prices | None = None  # the exact round that proved ``bound``
     known: list[list[Row]] | None = None  # each agent's columns at the end: legal rows
-    # the agents the dive whose roster this is fixed last (`DIVE_LEAVES` of them): the
-    # master rises most at its last steps, and CP-SAT does better there (`improve_agents`)
-    fixed_last: tuple[int, ...] = ()
 
 
 class MasterFailed(RuntimeError):
@@ -642,13 +637,12 @@ def price_and_dive(
             )
         return added
 
-    def dive(rng: random.Random | None) -> tuple[list[Row], list[int]]:
+    def dive(rng: random.Random | None) -> list[Row]:
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
         heaviest free agents at random instead of the heaviest, and price by fast pricing
         alone (the dives after the first are many and quick). The first dive prices by
-        CP-SAT too, where the master is near its optimum (``near``). The rows, and the
-        agents in the order fixed."""
-        fixed: dict[int, None] = {}  # in the order fixed
+        CP-SAT too, where the master is near its optimum (``near``). The rows."""
+        fixed: set[int] = set()
         dive_began, fixings = elapsed(), 0
         exact_rounds = DIVE_EXACT_ROUNDS if rng is None and near else 0  # after fast ones
         while len(fixed) < len(p.agents):
@@ -677,11 +671,11 @@ def price_and_dive(
             for rank, ((weight, k), a) in enumerate(leaning):
                 if rank < step or weight > INTEGRAL:
                     master.fix(a, k)
-                    fixed[a] = None
+                    fixed.add(a)
         master.solve()
         rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
         master.unfix()
-        return rows, [*fixed, *(a for a in everyone if a not in fixed)]
+        return rows
 
     def polish(rows: list[Row]) -> list[Row]:
         """The dive's roster after `improve_rows`' descent: each row rostered anew against
@@ -696,14 +690,13 @@ def price_and_dive(
             master.add(a, row)
         return polished
 
-    fixed_last: tuple[int, ...] = ()
     rng = random.Random(seed)
     dives = since_cheaper = 0
     rebuilt = False
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
         started = elapsed()
         try:
-            dived, order = dive(rng if dives else None)
+            dived = dive(rng if dives else None)
         except MasterFailed:
             log.debug("the master failed in dive %d at %.1f s", dives + 1, elapsed())
             if rebuilt:
@@ -718,7 +711,6 @@ def price_and_dive(
         since_cheaper += 1
         if (dived_cost := master.roster_cost(dived)) < cost:
             rows, cost, since_cheaper = dived, dived_cost, 0
-            fixed_last = tuple(sorted(order[-max(1, round(DIVE_LEAVES * len(order))) :]))
         log.debug("dive %d at %.1f s: %d (least %d)", dives, elapsed(), dived_cost, cost)
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
         go_on = dives_go_on(cost, bound) and elapsed() < DIVE_NEAR_UNTIL * time_limit
@@ -737,5 +729,4 @@ def price_and_dive(
         dives=dives,
         prices=best_prices,
         known=[[row for row, _ in columns] for columns in master.columns],
-        fixed_last=fixed_last,
     )

@@ -212,36 +212,6 @@ def improve_near_mix(
     return found
 
 
-def improve_agents(
-    m: RosterModel,
-    keys: tuple[Key, ...],
-    agents: tuple[int, ...],
-    *,
-    settings: SolverSettings,
-    time_limit: float,
-    deterministic: bool = False,
-) -> tuple[Key, ...] | None:
-    """Solve ``m`` (its objective set) with every agent but ``agents`` held to their row of
-    the roster ``keys`` and those free for their whole horizon, hinted with ``keys``, on the
-    ``settings``' workers and seed for ``time_limit`` seconds (deterministic time, if
-    ``deterministic``). The roster found, or None; the caller compares costs."""
-    free = set(agents)
-    proto = m.model.proto
-    held = set(keys)
-    with _restored(m):
-        _hint_roster(m, keys)
-        for key, var in m.x.items():
-            if key[0] not in free:
-                domain = proto.variables[var.index].domain
-                domain[0] = domain[1] = int(key in held)
-        solver = cp_solver(settings, max(time_limit, 0.01), deterministic)
-        status = solver.solve(m.model)
-        log.debug("the last agents: %s after %.1f s", solver.status_name(status), solver.wall_time)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        return tuple(key for key, var in m.x.items() if solver.value(var))
-
-
 def _solve_near(
     m: RosterModel,
     keys: tuple[Key, ...],
