@@ -13,6 +13,7 @@ import math
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -800,6 +801,38 @@ def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.Monk
     assert result.dives == columns_module.DETERMINISTIC_DIVES
     cost = evaluate(inst, solution_rows(problem, result.keys)).objective
     assert cost < evaluate(inst, solution_rows(problem, start)).objective
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_exact_pricing_in_two_threads_finds_what_one_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance5, pricing rounds then dives in deterministic time, the dive's exact rounds
+    on: priced two agents at once (both threads busy), the columns, the bound, the master
+    and the roster are those of one thread."""
+    inst = read_instance(CURTOIS / "Instance5.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    monkeypatch.setattr(columns_module, "DETERMINISTIC_DIVES", 1)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
+    seen: set[int] = set()
+    price = columns_module._ExactPricer.price
+
+    def priced(self: _ExactPricer, *args: Any) -> Any:
+        seen.add(threading.get_ident())
+        return price(self, *args)
+
+    monkeypatch.setattr(columns_module._ExactPricer, "price", priced)
+    found = []
+    for threads in (1, 2):
+        seen.clear()
+        result = price_and_dive(problem, start, build_nrp_model, rounds=24, seed=0, threads=threads)
+        assert len(seen) == threads
+        found.append(result)
+    one, two = found
+    assert one.bound is not None  # exact pricing ran
+    assert (two.keys, two.cost, two.bound) == (one.keys, one.cost, one.bound)
+    assert (two.columns, two.lp_value, two.mix) == (one.columns, one.lp_value, one.mix)
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")

@@ -26,7 +26,13 @@ from callshift.errors import InfeasibleError
 from callshift.nrp.evaluate import evaluate
 from callshift.nrp.instance import Instance
 from callshift.preferences import Preference
-from callshift.roster.columns import ColumnResult, Prices, master_near, price_and_dive
+from callshift.roster.columns import (
+    ColumnResult,
+    Prices,
+    master_near,
+    price_and_dive,
+    pricing_threads,
+)
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.fixing import Fixed, fix_cells, restrict
 from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
@@ -228,7 +234,8 @@ def solve_instance(
     """Solve an instance within ``time_limit`` seconds (model building included), from a
     first roster (``hint``): the greedy `cover_roster`, improved row by row by
     `improve_rows` for ``ROW_SEARCH_SHARE`` of the time, then by column generation and a
-    dive (`price_and_dive`) for ``COLUMN_SHARE``; steps and pricing rounds instead, when
+    dive (`price_and_dive`) for ``COLUMN_SHARE``, exact pricing as many employees at once
+    as there are cores (no more than ``workers``); steps and pricing rounds instead, when
     ``deterministic``. Without ``columns``, or on a model too large for column generation to
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     After a dive, where the master's mix is worth following, CP-SAT rosters the days the
@@ -276,7 +283,13 @@ def solve_instance(
             share = min(share, time_limit * (1 - ROW_SEARCH_SHARE) - (time.monotonic() - began))
         rounds = max(1, round(share * COLUMN_ROUNDS_PER_SECOND)) if deterministic else None
         dived = price_and_dive(
-            problem, first, build_nrp_model, time_limit=share, seed=seed, rounds=rounds
+            problem,
+            first,
+            build_nrp_model,
+            time_limit=share,
+            seed=seed,
+            rounds=rounds,
+            threads=min(workers, pricing_threads()) if workers else None,  # (a core at most each)
         )
         first = dived.keys
     scored = evaluate(instance, solution_rows(problem, first)) if first is not None else None

@@ -38,10 +38,12 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from ortools.linear_solver import pywraplp
@@ -61,6 +63,7 @@ from callshift.roster.model import Key, RosterModel
 from callshift.roster.problem import RosterProblem
 
 Row = dict[int, int]  # day → template
+_Priced = tuple[list[Row], float] | None  # an exact pricing call's rows and bound (None: no time)
 CoverPrices = dict[tuple[int, int], float]  # (day, template) → the cover target's price
 
 PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
@@ -442,12 +445,37 @@ def price_and_dive(
     time_limit: float = 30.0,
     seed: int = 0,
     rounds: int | None = None,
+    threads: int | None = None,
 ) -> ColumnResult:
     """Column generation from the legal roster ``keys``, then a dive, within
     ``time_limit`` seconds. ``rounds``: that many pricing rounds, then a whole dive,
     whatever the clock says (the same roster on any machine); CP-SAT's pricing is then
-    limited in deterministic time. Returns the dive's roster, or ``keys`` if they cost
-    less."""
+    limited in deterministic time. ``threads``: agents priced by CP-SAT at once (one
+    worker each; default, a thread a core); the columns and bounds are the same however
+    many. Returns the dive's roster, or ``keys`` if they cost less."""
+    with ThreadPoolExecutor(threads or pricing_threads()) as pool:
+        return _price_and_dive(problem, keys, one_agent, time_limit, seed, rounds, pool.map)
+
+
+def pricing_threads() -> int:
+    """The cores this process may run on: exact pricing prices that many agents at once."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+def _price_and_dive(
+    problem: RosterProblem,
+    keys: tuple[Key, ...],
+    one_agent: Callable[[RosterProblem], RosterModel],
+    time_limit: float,
+    seed: int,
+    rounds: int | None,
+    in_threads: Callable[[Callable[[int], _Priced], list[int]], Iterator[_Priced]],
+) -> ColumnResult:
+    """`price_and_dive`, with ``in_threads`` mapping a pricing call over agents (each
+    agent's pricer in one thread at a time; the results in the agents' order)."""
     p = problem
     began = time.monotonic()
     deterministic = rounds is not None
@@ -537,12 +565,23 @@ def price_and_dive(
         valued: list[list[list[float]]] = []
         most_of: list[float] = []
         short = {k: target.required for k, target in p.shift_cover.items()}  # by the best rows
+        value_of = [values(a, table) for a in range(len(p.agents))]
         for a in range(len(p.agents)):
+            pricer(a)  # (made here: building a model is Python's, one thread at a time)
+
+        def price(a: int) -> _Priced:
             if not deterministic and elapsed() >= pricing_until:
-                return added, None  # out of time: no bound from this round
-            value = values(a, table)
+                return None  # out of time
             limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
-            rows, most = pricer(a).price(value, limit, deterministic)
+            return pricers[a].price(value_of[a], limit, deterministic)
+
+        in_time = True
+        for a, priced_a in enumerate(in_threads(price, list(range(len(p.agents))))):
+            if priced_a is None:
+                in_time = False  # out of time: no bound from this round
+                continue
+            value = value_of[a]
+            rows, most = priced_a
             valued.append(value)
             most_of.append(most)
             for d, t in rows[0].items() if rows else ():
@@ -550,7 +589,7 @@ def price_and_dive(
                     short[d, t] -= 1
             value_out = value if priced is prices else values(a, table_out)
             added += sum(master.add(a, f) for f in rows if wanted_at(value_out, f, duals[a]))
-        if not all(math.isfinite(most) for most in most_of):
+        if not in_time or not all(math.isfinite(most) for most in most_of):
             return added, None
         # the Lagrangian bound at the prices priced: what the cover asks at them less
         # what every agent's best row is worth
@@ -626,15 +665,20 @@ def price_and_dive(
         `DIVE_EXACT_SECONDS` (the best row found, proved or not); the columns added."""
         _, prices, duals = master.solve()
         table = price_table(prices)
-        added = 0
+        value_of = {a: values(a, table) for a in free}
         for a in free:
+            pricer(a)
+
+        def price(a: int) -> _Priced:
             if not deterministic and elapsed() >= time_limit:
-                break
-            value = values(a, table)
-            rows, _ = pricer(a).price(value, DIVE_EXACT_SECONDS, deterministic)
-            added += sum(
-                master.add(a, found) for found in rows if wanted_at(value, found, duals[a])
-            )
+                return None
+            return pricers[a].price(value_of[a], DIVE_EXACT_SECONDS, deterministic)
+
+        added = 0
+        for a, priced_a in zip(free, in_threads(price, free), strict=True):
+            if priced_a is not None:
+                value, (rows, _) = value_of[a], priced_a
+                added += sum(master.add(a, f) for f in rows if wanted_at(value, f, duals[a]))
         return added
 
     def dive(rng: random.Random | None) -> list[Row]:
