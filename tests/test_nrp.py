@@ -780,25 +780,38 @@ def test_prices_are_drawn_less_toward_the_centre_where_the_bound_rises_away_from
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """GLOP has failed on a dive's master (Instance19, once, 284 s into a run): the dive's
-    columns are not lost with it. The master is built again from its columns and the
-    dive goes on, so the roster is a dive's, not the one column generation started from."""
+    """GLOP has failed on a dive's master (Instance19, 284 s into a run; Instance15 in the
+    first dive): neither the dive's columns nor its fixings are lost with it. The master
+    is built again from its columns with the agents fixed so far still fixed, and the dive
+    goes on from that step: each dive fixes each agent once, and the roster is a dive's,
+    not the one column generation started from."""
     inst = read_instance(CURTOIS / "Instance5.txt")
     problem = compile_problem(inst)
     start = improve_rows(problem, cover_roster(problem), steps=3)
-    solve = columns_module._Master.solve
-    failed: list[bool] = []
+    solve, fix = columns_module._Master.solve, columns_module._Master.fix
+    failed: list[int] = []  # how many agents were fixed when it failed
+    kept: list[bool] = []
+    fixings = [0]
 
     def fails_once_fixed(self: columns_module._Master) -> Any:
-        if self._fixed and not failed:
-            failed.append(True)
+        if len(self._fixed) > 2 and not failed:
+            failed.append(len(self._fixed))
             raise columns_module.MasterFailed("ABNORMAL")
+        if failed and not kept:  # the first solve after the failure
+            kept.append(all(self.columns[a][k][1].lb() == 1.0 for a, k in self._fixed))
+            assert len(self._fixed) == failed[0]
         return solve(self)
 
+    def fixing(self: columns_module._Master, a: int, k: int) -> None:
+        fixings[0] += 1
+        fix(self, a, k)
+
     monkeypatch.setattr(columns_module._Master, "solve", fails_once_fixed)
+    monkeypatch.setattr(columns_module._Master, "fix", fixing)
     result = price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
-    assert failed
+    assert failed and kept == [True]
     assert result.dives == columns_module.DETERMINISTIC_DIVES
+    assert fixings[0] == result.dives * len(problem.agents)
     cost = evaluate(inst, solution_rows(problem, result.keys)).objective
     assert cost < evaluate(inst, solution_rows(problem, start)).objective
 

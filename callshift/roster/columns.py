@@ -159,7 +159,7 @@ class _Master:
         self.columns: list[list[tuple[Row, pywraplp.Variable]]] = [[] for _ in p.agents]
         self._in_lp: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
         self.generated = 0  # columns ever added, purged ones too
-        self._fixed: list[pywraplp.Variable] = []
+        self._fixed: list[tuple[int, int]] = []  # (agent, column) given alone (`fix`)
         self._solved: tuple[float, dict[tuple[int, int], float], list[float]] | None = None
         self._build()
 
@@ -230,8 +230,11 @@ class _Master:
         self._build()
 
     def rebuild(self) -> None:
-        """A new programme of the same columns, for GLOP to solve from scratch."""
+        """A new programme of the same columns, for GLOP to solve from scratch; the
+        columns fixed stay fixed."""
         self._build()
+        for a, k in self._fixed:
+            self.columns[a][k][1].SetLb(1.0)
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """The master's value, the cover's prices and each agent's dual. The programme
@@ -268,12 +271,12 @@ class _Master:
     def fix(self, a: int, k: int) -> None:
         """Give agent a their column k alone (until `unfix`)."""
         self.columns[a][k][1].SetLb(1.0)
-        self._fixed.append(self.columns[a][k][1])
+        self._fixed.append((a, k))
         self._solved = None
 
     def unfix(self) -> None:
-        for var in self._fixed:
-            var.SetLb(0.0)
+        for a, k in self._fixed:
+            self.columns[a][k][1].SetLb(0.0)
         self._fixed.clear()
         self._solved = None
 
@@ -685,14 +688,16 @@ def _price_and_dive(
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
         heaviest free agents at random instead of the heaviest, and price by fast pricing
         alone (the dives after the first are many and quick). The first dive prices by
-        CP-SAT too, where the master is near its optimum (``near``). The rows."""
+        CP-SAT too, where the master is near its optimum (``near``). If GLOP fails on the
+        master, it is built afresh from its columns, the agents fixed so far kept, and the
+        dive goes on from that step; a second failure is raised. The rows."""
         fixed: set[int] = set()
         dive_began, fixings = elapsed(), 0
         exact_rounds = DIVE_EXACT_ROUNDS if rng is None and near else 0  # after fast ones
-        while len(fixed) < len(p.agents):
-            if not deterministic and elapsed() >= time_limit:
-                break  # out of time: the agents still free take their heaviest column
-            free = [a for a in everyone if a not in fixed]
+        afresh = False  # the master built afresh in this dive
+
+        def price_step(free: list[int]) -> None:
+            """Price the free agents (fast rounds, then any exact ones) and solve."""
             for exact in range(exact_rounds + 1):
                 for _ in range(DIVE_ROUNDS):
                     if not deterministic and elapsed() >= time_limit:
@@ -702,6 +707,20 @@ def _price_and_dive(
                 if exact == exact_rounds or not dive_exact_round(free):
                     break
             master.solve()
+
+        while len(fixed) < len(p.agents):
+            if not deterministic and elapsed() >= time_limit:
+                break  # out of time: the agents still free take their heaviest column
+            free = [a for a in everyone if a not in fixed]
+            try:
+                price_step(free)
+            except MasterFailed:
+                if afresh:
+                    raise
+                log.debug("the master failed in a dive at %.1f s: built afresh", elapsed())
+                master.rebuild()
+                afresh = True
+                continue
             leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
             if rng is not None and len(leaning) > 1:
                 first = rng.randrange(min(3, len(leaning)))
@@ -716,7 +735,13 @@ def _price_and_dive(
                 if rank < step or weight > INTEGRAL:
                     master.fix(a, k)
                     fixed.add(a)
-        master.solve()
+        try:
+            master.solve()
+        except MasterFailed:
+            if afresh:
+                raise
+            master.rebuild()
+            master.solve()
         rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
         master.unfix()
         return rows
