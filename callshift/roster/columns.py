@@ -514,11 +514,26 @@ def _price_and_dive(
         (``value``) than the agent's mix (``dual``)."""
         return row_worth(value, row) + dual > 1e-6
 
-    def pricer(a: int) -> _ExactPricer:
-        """Agent a's exact pricer, made the first time it is needed."""
-        if a not in pricers:
-            pricers[a] = _ExactPricer(p, a, one_agent, seed)
-        return pricers[a]
+    def price_exactly(
+        agents: list[int],
+        value_of: Callable[[int], list[list[float]]],
+        until: float,
+        limit: Callable[[], float],
+    ) -> Iterator[_Priced]:
+        """Each agent's exact pricing call at ``value_of(a)``, as many at once as there are
+        threads, within ``limit()`` seconds each; in the agents' order, None for a call
+        that would start past ``until``. Each agent's pricer is made here, the first time
+        it is needed (building a model is Python's, one thread at a time)."""
+        for a in agents:
+            if a not in pricers:
+                pricers[a] = _ExactPricer(p, a, one_agent, seed)
+
+        def price(a: int) -> _Priced:
+            if not deterministic and elapsed() >= until:
+                return None
+            return pricers[a].price(value_of(a), limit(), deterministic)
+
+        return in_threads(price, agents)
 
     centre: CoverPrices | None = None  # the prices of the best bound
     centre_bound = -math.inf
@@ -569,17 +584,13 @@ def _price_and_dive(
         most_of: list[float] = []
         short = {k: target.required for k, target in p.shift_cover.items()}  # by the best rows
         value_of = [values(a, table) for a in range(len(p.agents))]
-        for a in range(len(p.agents)):
-            pricer(a)  # (made here: building a model is Python's, one thread at a time)
 
-        def price(a: int) -> _Priced:
-            if not deterministic and elapsed() >= pricing_until:
-                return None  # out of time
-            limit = 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
-            return pricers[a].price(value_of[a], limit, deterministic)
+        def limit() -> float:
+            return 1.0 if deterministic else min(2.0, max(pricing_until - elapsed(), 0.01))
 
         in_time = True
-        for a, priced_a in enumerate(in_threads(price, list(range(len(p.agents))))):
+        calls = price_exactly(everyone, value_of.__getitem__, pricing_until, limit)
+        for a, priced_a in enumerate(calls):
             if priced_a is None:
                 in_time = False  # out of time: no bound from this round
                 continue
@@ -669,16 +680,9 @@ def _price_and_dive(
         _, prices, duals = master.solve()
         table = price_table(prices)
         value_of = {a: values(a, table) for a in free}
-        for a in free:
-            pricer(a)
-
-        def price(a: int) -> _Priced:
-            if not deterministic and elapsed() >= time_limit:
-                return None
-            return pricers[a].price(value_of[a], DIVE_EXACT_SECONDS, deterministic)
-
+        calls = price_exactly(free, value_of.__getitem__, time_limit, lambda: DIVE_EXACT_SECONDS)
         added = 0
-        for a, priced_a in zip(free, in_threads(price, free), strict=True):
+        for a, priced_a in zip(free, calls, strict=True):
             if priced_a is not None:
                 value, (rows, _) = value_of[a], priced_a
                 added += sum(master.add(a, f) for f in rows if wanted_at(value, f, duals[a]))
@@ -695,6 +699,16 @@ def _price_and_dive(
         dive_began, fixings = elapsed(), 0
         exact_rounds = DIVE_EXACT_ROUNDS if rng is None and near else 0  # after fast ones
         afresh = False  # the master built afresh in this dive
+
+        def build_afresh(failure: MasterFailed) -> None:
+            """After GLOP's first failure in this dive, the master built afresh, its
+            fixings kept; a second failure is raised."""
+            nonlocal afresh
+            if afresh:
+                raise failure
+            log.debug("the master failed in a dive at %.1f s: built afresh", elapsed())
+            master.rebuild()
+            afresh = True
 
         def price_step(free: list[int]) -> None:
             """Price the free agents (fast rounds, then any exact ones) and solve."""
@@ -714,12 +728,8 @@ def _price_and_dive(
             free = [a for a in everyone if a not in fixed]
             try:
                 price_step(free)
-            except MasterFailed:
-                if afresh:
-                    raise
-                log.debug("the master failed in a dive at %.1f s: built afresh", elapsed())
-                master.rebuild()
-                afresh = True
+            except MasterFailed as failure:
+                build_afresh(failure)
                 continue
             leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
             if rng is not None and len(leaning) > 1:
@@ -737,10 +747,8 @@ def _price_and_dive(
                     fixed.add(a)
         try:
             master.solve()
-        except MasterFailed:
-            if afresh:
-                raise
-            master.rebuild()
+        except MasterFailed as failure:
+            build_afresh(failure)
             master.solve()
         rows = [dict(master.columns[a][master.chosen(a)[1]][0]) for a in everyone]
         master.unfix()
