@@ -1005,6 +1005,70 @@ def test_dives_go_on_only_between_near_and_far_from_the_bound() -> None:
     assert not columns_module.dives_go_on(cost, cost - far * cost - 0.01)
 
 
+def test_dive_patience_is_shorter_only_within_the_first_near_share() -> None:
+    """Within the first share of ``DIVE_NEAR`` of the bound (the fixing's ground), the dives
+    have ``DIVE_NEAR_PATIENCE``; further, or without a bound, ``DIVE_PATIENCE``."""
+    near = columns_module.DIVE_NEAR[0]
+    short, long = columns_module.DIVE_NEAR_PATIENCE, columns_module.DIVE_PATIENCE
+    assert short < long
+    cost = 1000.0
+    assert columns_module.dive_patience(cost, None) == long
+    assert columns_module.dive_patience(cost, cost) == short
+    assert columns_module.dive_patience(cost, cost - near * cost) == short
+    assert columns_module.dive_patience(cost, cost - near * cost - 0.01) == long
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+@pytest.mark.parametrize("near", [True, False])
+def test_dives_near_the_bound_stop_after_the_near_patience(
+    monkeypatch: pytest.MonkeyPatch, near: bool
+) -> None:
+    """On a fake clock where each master solve takes a second, with no patience but the
+    near one, Instance5's dives stop once two in a row find nothing cheaper where every
+    roster is near the bound (the first share of ``DIVE_NEAR`` all of its cost), and dive
+    until the time ends where none is (the share nothing)."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    clock = [0.0]
+    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 10**6)
+    monkeypatch.setattr(columns_module, "DIVE_NEAR_PATIENCE", 2)
+    monkeypatch.setattr(columns_module, "DIVE_NEAR", (1.0, 1.0) if near else (0.0, 0.0))
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
+    solve = columns_module._Master.solve
+    cheaper: list[bool] = []  # each dive: whether it found a cheaper roster
+    dive_costs: list[float] = []
+
+    def slow(
+        self: columns_module._Master,
+    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        clock[0] += 1.0
+        return solve(self)
+
+    roster_cost = columns_module._Master.roster_cost
+
+    def costed(self: columns_module._Master, rows: list[dict[int, int]]) -> float:
+        value = roster_cost(self, rows)
+        dive_costs.append(value)
+        return value
+
+    monkeypatch.setattr(columns_module._Master, "solve", slow)
+    monkeypatch.setattr(columns_module._Master, "roster_cost", costed)
+    limit = 2000.0
+    result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
+    given, dives = dive_costs[0], dive_costs[1:]  # (the given roster is costed first)
+    least = given
+    for value in dives:
+        cheaper.append(value < least)
+        least = min(least, value)
+    assert result.dives == len(dives)
+    if near:
+        assert cheaper[-2:] == [False, False] and clock[0] < 0.5 * limit
+        assert all(any(pair) for pair in itertools.pairwise(cheaper[:-1]))  # not sooner
+    else:
+        assert result.dives > 10 and clock[0] > 0.9 * limit
+
+
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 @pytest.mark.parametrize("goes_on", [True, False])
 def test_dives_near_the_bound_go_on_past_the_patience_for_half_the_time(
