@@ -1036,8 +1036,7 @@ def test_dives_near_the_bound_stop_after_the_near_patience(
     monkeypatch.setattr(columns_module, "DIVE_NEAR", (1.0, 1.0) if near else (0.0, 0.0))
     monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
     solve = columns_module._Master.solve
-    cheaper: list[bool] = []  # each dive: whether it found a cheaper roster
-    dive_costs: list[float] = []
+    dive_costs: list[float] = []  # every roster costed: the given one, then each dive's
 
     def slow(
         self: columns_module._Master,
@@ -1056,8 +1055,8 @@ def test_dives_near_the_bound_stop_after_the_near_patience(
     monkeypatch.setattr(columns_module._Master, "roster_cost", costed)
     limit = 2000.0
     result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
-    given, dives = dive_costs[0], dive_costs[1:]  # (the given roster is costed first)
-    least = given
+    least, dives = dive_costs[0], dive_costs[1:]
+    cheaper: list[bool] = []  # each dive: whether it found a cheaper roster
     for value in dives:
         cheaper.append(value < least)
         least = min(least, value)
