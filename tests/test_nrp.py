@@ -952,6 +952,29 @@ def recording(masters: list[columns_module._Master]) -> Callable[..., None]:
     return _build
 
 
+def slow_masters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[RosterProblem, tuple[Key, ...], list[float]]:
+    """Instance5 and a roster to price from, on a fake clock of `price_and_dive`'s where
+    each master solve takes a second and every dive prices alike (no exact rounds): the
+    problem, the roster and the clock (its one item, the seconds)."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    clock = [0.0]
+    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)
+    solve = columns_module._Master.solve
+
+    def slow(
+        self: columns_module._Master,
+    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
+        clock[0] += 1.0
+        return solve(self)
+
+    monkeypatch.setattr(columns_module._Master, "solve", slow)
+    return problem, start, clock
+
+
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
     monkeypatch: pytest.MonkeyPatch,
@@ -961,26 +984,15 @@ def test_no_dive_starts_with_less_time_left_than_the_last_dive_took(
     4,486, and a third began with 2 s left). On a fake clock where each master solve
     takes a second, Instance5 dives until the time left is less than the last dive took,
     and no further."""
-    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
-    start = improve_rows(problem, cover_roster(problem), steps=3)
-    clock = [0.0]
+    problem, start, clock = slow_masters(monkeypatch)
     ends: list[float] = []  # each dive ends by unfixing the master
-    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
     monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 10**6)
-    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
-    solve, unfix = columns_module._Master.solve, columns_module._Master.unfix
-
-    def slow(
-        self: columns_module._Master,
-    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
-        clock[0] += 1.0
-        return solve(self)
+    unfix = columns_module._Master.unfix
 
     def unfixed(self: columns_module._Master) -> None:
         ends.append(clock[0])
         unfix(self)
 
-    monkeypatch.setattr(columns_module._Master, "solve", slow)
     monkeypatch.setattr(columns_module._Master, "unfix", unfixed)
     limit = 400.0
     result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
@@ -1027,23 +1039,11 @@ def test_dives_near_the_bound_stop_after_the_near_patience(
     near one, Instance5's dives stop once two in a row find nothing cheaper where every
     roster is near the bound (the first share of ``DIVE_NEAR`` all of its cost), and dive
     until the time ends where none is (the share nothing)."""
-    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
-    start = improve_rows(problem, cover_roster(problem), steps=3)
-    clock = [0.0]
-    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    problem, start, clock = slow_masters(monkeypatch)
     monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 10**6)
     monkeypatch.setattr(columns_module, "DIVE_NEAR_PATIENCE", 2)
     monkeypatch.setattr(columns_module, "DIVE_NEAR", (1.0, 1.0) if near else (0.0, 0.0))
-    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
-    solve = columns_module._Master.solve
     dive_costs: list[float] = []  # every roster costed: the given one, then each dive's
-
-    def slow(
-        self: columns_module._Master,
-    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
-        clock[0] += 1.0
-        return solve(self)
-
     roster_cost = columns_module._Master.roster_cost
 
     def costed(self: columns_module._Master, rows: list[dict[int, int]]) -> float:
@@ -1051,7 +1051,6 @@ def test_dives_near_the_bound_stop_after_the_near_patience(
         dive_costs.append(value)
         return value
 
-    monkeypatch.setattr(columns_module._Master, "solve", slow)
     monkeypatch.setattr(columns_module._Master, "roster_cost", costed)
     limit = 2000.0
     result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
@@ -1076,22 +1075,9 @@ def test_dives_near_the_bound_go_on_past_the_patience_for_half_the_time(
     """On a fake clock where each master solve takes a second, Instance5's dives with a
     patience of 2 stop long before the time ends where `dives_go_on` says no, and go on
     until ``DIVE_NEAR_UNTIL`` of the time has passed where it says yes."""
-    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
-    start = improve_rows(problem, cover_roster(problem), steps=3)
-    clock = [0.0]
-    monkeypatch.setattr(columns_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    problem, start, clock = slow_masters(monkeypatch)
     monkeypatch.setattr(columns_module, "DIVE_PATIENCE", 2)
-    monkeypatch.setattr(columns_module, "DIVE_EXACT_ROUNDS", 0)  # each dive's clock alike
     monkeypatch.setattr(columns_module, "dives_go_on", lambda cost, bound: goes_on)
-    solve = columns_module._Master.solve
-
-    def slow(
-        self: columns_module._Master,
-    ) -> tuple[float, dict[tuple[int, int], float], list[float]]:
-        clock[0] += 1.0
-        return solve(self)
-
-    monkeypatch.setattr(columns_module._Master, "solve", slow)
     limit = 2000.0
     result = price_and_dive(problem, start, build_nrp_model, time_limit=limit, seed=0)
     until = columns_module.DIVE_NEAR_UNTIL * limit
