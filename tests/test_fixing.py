@@ -326,7 +326,7 @@ def test_solve_instance_searches_below_the_roster_a_level_at_a_time(
     monkeypatch.setattr(compile_module, "solve_model", solved)
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
-    monkeypatch.setattr(compile_module, "improve_near_mix", lambda *_, **__: None)
+    monkeypatch.setattr(compile_module, "improve_shortfall_first", lambda *_, **__: None)
     found = solve_instance(inst, time_limit=10, workers=1, deterministic=True)
     bound = math.ceil(lower[0])
     assert bound == 558 and len(gaps) == 1 and gaps[0] == pytest.approx(bound - lower[0])

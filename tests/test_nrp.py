@@ -36,7 +36,7 @@ from callshift.nrp.compile import (
     solution_rows,
     solve_instance,
 )
-from callshift.nrp.evaluate import evaluate, read_solution
+from callshift.nrp.evaluate import Evaluation, evaluate, read_solution
 from callshift.nrp.instance import Instance, Shift, Staff, read_instance
 from callshift.roster import columns as columns_module
 from callshift.roster import lns as lns_module
@@ -47,6 +47,7 @@ from callshift.roster.lns import (
     LnsResult,
     improve_by_neighbourhoods,
     improve_near_mix,
+    improve_shortfall_first,
     neighbourhood,
 )
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
@@ -1315,6 +1316,62 @@ def test_near_mix_frees_more_days_once_it_has_proved_the_first_threshold() -> No
     assert twice_cost == round(solver.objective_value) < once_cost
 
 
+def test_shortfall_first_starts_the_search_near_the_mix_from_the_least_shortfall() -> None:
+    """The mix agrees with the tiny roster everywhere (its cost 105: one agent short, 100),
+    so the search near the mix alone gives it back; from the roster with the least
+    shortfall (none: CP-SAT proves it in its share), the search finds a roster with none,
+    and the model is as it was found."""
+    inst, m, start = tiny_start()
+    mix = dict.fromkeys(start, 1.0)
+    before = str(m.model.proto)
+    kw: dict[str, Any] = {"settings": ONE_WORKER, "time_limit": 10, "deterministic": True}
+    alone = improve_near_mix(m, start, mix, **kw)
+    found = improve_shortfall_first(m, start, mix, **kw)
+    assert str(m.model.proto) == before
+    assert alone is not None and evaluate(inst, solution_rows(m.problem, alone)).under == 100
+    assert found is not None
+    scored = evaluate(inst, solution_rows(m.problem, found))
+    assert scored.feasible, scored.violations
+    assert scored.under == 0 and scored.objective < 105
+
+
+def test_shortfall_first_keeps_the_search_near_the_mix_to_its_shortfall(tmp_path: Path) -> None:
+    """The tiny instance with a shortfall weighing 2 and every employee asking, at 9 each,
+    not to work day 6's late shift, which needs two: the cheapest roster leaves it two
+    short (cost 5, 4 of it the shortfall), the least shortfall is none. With the mix torn everywhere (every day free), the
+    search near the mix alone finds the cheapest; after the shortfall first it is held to
+    none short, and finds the cheapest roster with none (18, as CP-SAT proves it)."""
+    text = TINY.read_text().replace(",100,1\n", ",2,1\n")
+    text = text.replace("C,5,L,3", "C,5,L,3\nA,6,L,9\nB,6,L,9\nC,6,L,9")
+    (tmp_path / "asked.txt").write_text(text)
+    inst = read_instance(tmp_path / "asked.txt")
+    m = build_nrp_model(compile_problem(inst))
+    start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
+    templates = len(inst.shifts)
+    mix = {
+        (a, d, t): 1 / (templates + 1)
+        for a in range(len(inst.staff))
+        for d in range(inst.horizon)
+        for t in range(templates)
+    }
+    kw: dict[str, Any] = {"settings": ONE_WORKER, "time_limit": 10, "deterministic": True}
+
+    def scored(keys: tuple[Key, ...] | None) -> Evaluation:
+        assert keys is not None
+        evaluation = evaluate(inst, solution_rows(m.problem, keys))
+        assert evaluation.feasible, evaluation.violations
+        return evaluation
+
+    alone = scored(improve_near_mix(m, start, mix, **kw))
+    first = scored(improve_shortfall_first(m, start, mix, **kw))
+    assert (alone.objective, alone.under) == (5, 4)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    m.model.add(m.cover_shortfall == 0)
+    assert solver.solve(m.model) == cp_model.OPTIMAL
+    assert (first.objective, first.under) == (round(solver.objective_value), 0) == (18, 0)
+
+
 def _column_result(lp_value: float, bound: float | None) -> ColumnResult:
     return ColumnResult(
         keys=(),
@@ -1365,7 +1422,7 @@ def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_wort
 
     def near(m: RosterModel, keys: tuple[Key, ...], mix: Any, **kw: Any) -> Any:
         calls.append((keys, mix, kw["time_limit"]))
-        roster = improve_near_mix(m, keys, mix, **kw)
+        roster = improve_shortfall_first(m, keys, mix, **kw)
         cost = evaluate(inst, solution_rows(m.problem, keys)).objective
         if roster and evaluate(inst, solution_rows(m.problem, roster)).objective < cost:
             found.append(roster)
@@ -1378,7 +1435,7 @@ def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_wort
         return improve_by_neighbourhoods(m, keys, **kw)
 
     monkeypatch.setattr(compile_module, "price_and_dive", dive)
-    monkeypatch.setattr(compile_module, "improve_near_mix", near)
+    monkeypatch.setattr(compile_module, "improve_shortfall_first", near)
     monkeypatch.setattr(compile_module, "improve_by_neighbourhoods", search)
     # a dive priced exactly (pricing proves a bound in 24 rounds), whatever its master:
     # here it beats the row search's roster

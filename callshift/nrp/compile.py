@@ -35,7 +35,7 @@ from callshift.roster.columns import (
 )
 from callshift.roster.construct import cover_roster, improve_rows
 from callshift.roster.fixing import Fixed, fix_cells, restrict
-from callshift.roster.lns import improve_by_neighbourhoods, improve_near_mix
+from callshift.roster.lns import improve_by_neighbourhoods, improve_shortfall_first
 from callshift.roster.model import (
     HARD_RULES,
     LIMIT_RULES,
@@ -65,7 +65,8 @@ COLUMN_CELLS_PER_SECOND = 120
 LONG_ROW_SEARCH_SHARE = 0.3
 # then, if exact pricing proved the master near its optimum (`mix_worth_following`: its
 # value within MIX_GAP of the roster's cost of the bound), CP-SAT on the days the master's
-# mix leaves open (`improve_near_mix`), from the dive's roster, for this share of the limit;
+# mix leaves open (`improve_near_mix`), from the roster with the least shortfall CP-SAT
+# finds from the dive's (`improve_shortfall_first`), for this share of the limit;
 MIX_SHARE = 0.25
 # (MIX_GAP: 1 % while the search near the mix fixed at 0.9 alone; with its ladder of
 # thresholds Instance19, whose master ends 3–4 % above its bound, gained from it: 3168,
@@ -239,7 +240,8 @@ def solve_instance(
     ``deterministic``. Without ``columns``, or on a model too large for column generation to
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     After a dive, where the master's mix is worth following, CP-SAT rosters the days the
-    mix leaves open (`improve_near_mix`, ``MIX_SHARE``), from the dive's roster.
+    mix leaves open (`improve_near_mix`, ``MIX_SHARE``), from the roster with the least
+    cover shortfall CP-SAT finds from the dive's first (`improve_shortfall_first`).
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
     the first. Where the roster is near the bound (``FIXING_GAP``), reduced-cost fixing
@@ -311,7 +313,7 @@ def solve_instance(
             share = min(share, time_limit * LNS_UNTIL - (time.monotonic() - began))
         found = None
         if share > 0:
-            found = improve_near_mix(
+            found = improve_shortfall_first(
                 m,
                 first,
                 dived.mix,

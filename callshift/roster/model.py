@@ -66,6 +66,7 @@ class RosterModel:
         self.surplus_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])
         self.soft: dict[str, cp_model.LinearExpr] = {}  # rule_id → penalty in its units
         self.cover_cost: cp_model.LinearExpr = cp_model.LinearExpr.sum([])  # per-shift cover
+        self.cover_shortfall: cp_model.LinearExpr = cp_model.LinearExpr.sum([])  # its under part
 
     def shifts_of(self, a: int, d: int) -> list[cp_model.IntVar]:
         return [self.x[a, d, t] for t in range(len(self.problem.templates))]
@@ -384,16 +385,19 @@ def add_coverage(m: RosterModel, weights: Weights) -> None:
 
 def add_shift_cover(m: RosterModel) -> None:
     """Soft cover per (day, template) where the problem asks for it: each agent short costs
-    ``under_weight``, each agent over ``over_weight``; the total is ``m.cover_cost``."""
+    ``under_weight``, each agent over ``over_weight``; the total is ``m.cover_cost``, the
+    under part of it ``m.cover_shortfall``."""
     agents = len(m.problem.agents)
-    terms = []
+    terms, shortfall = [], []
     for (d, t), cover in sorted(m.problem.shift_cover.items()):
         count = cp_model.LinearExpr.sum([m.x[a, d, t] for a in range(agents)])
         under = m.model.new_int_var(0, max(cover.required, 0), f"under_d{d}_t{t}")
         over = m.model.new_int_var(0, agents, f"over_d{d}_t{t}")
         m.model.add(count + under - over == cover.required)
         terms += [cover.under_weight * under, cover.over_weight * over]
+        shortfall.append(cover.under_weight * under)
     m.cover_cost = cp_model.LinearExpr.sum(terms)
+    m.cover_shortfall = cp_model.LinearExpr.sum(shortfall)
 
 
 def build_model(problem: RosterProblem, weights: Weights | None = None) -> RosterModel:
