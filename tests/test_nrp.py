@@ -1338,9 +1338,10 @@ def test_shortfall_first_starts_the_search_near_the_mix_from_the_least_shortfall
 def test_shortfall_first_keeps_the_search_near_the_mix_to_its_shortfall(tmp_path: Path) -> None:
     """The tiny instance with a shortfall weighing 2 and every employee asking, at 9 each,
     not to work day 6's late shift, which needs two: the cheapest roster leaves it two
-    short (cost 5, 4 of it the shortfall), the least shortfall is none. With the mix torn everywhere (every day free), the
-    search near the mix alone finds the cheapest; after the shortfall first it is held to
-    none short, and finds the cheapest roster with none (18, as CP-SAT proves it)."""
+    short (cost 5, 4 of it the shortfall), the least shortfall is none. With the mix torn
+    everywhere (every day free), the search near the mix alone finds the cheapest; after
+    the shortfall first it is held to none short, and finds the cheapest roster with none
+    (18, as CP-SAT proves it)."""
     text = TINY.read_text().replace(",100,1\n", ",2,1\n")
     text = text.replace("C,5,L,3", "C,5,L,3\nA,6,L,9\nB,6,L,9\nC,6,L,9")
     (tmp_path / "asked.txt").write_text(text)

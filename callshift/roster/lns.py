@@ -255,9 +255,7 @@ def improve_shortfall_first(
         solver.objective_value if start is not keys else None,
         time.monotonic() - began,
     )
-    spent = (
-        solver.response_proto.deterministic_time if deterministic else time.monotonic() - began
-    )
+    spent = solver.response_proto.deterministic_time if deterministic else time.monotonic() - began
     found = improve_near_mix(
         near,
         start,
