@@ -1247,6 +1247,18 @@ def tiny_start() -> tuple[Instance, RosterModel, tuple[Key, ...]]:
 ONE_WORKER = SolverSettings(time_limit_seconds=10, workers=1, seed=0)
 
 
+def torn_mix(inst: Instance, employees: range) -> dict[Key, float]:
+    """A mix torn between every shift and the day off for ``employees`` on every day: no
+    value agrees with a roster by 0.5, so the search near the mix frees all their days."""
+    templates = len(inst.shifts)
+    return {
+        (a, d, t): 1 / (templates + 1)
+        for a in employees
+        for d in range(inst.horizon)
+        for t in range(templates)
+    }
+
+
 def test_near_mix_keeps_the_days_the_mix_agrees_on_and_solves_the_rest() -> None:
     """The mix agrees with employee A's whole row (shift days and days off) and is torn
     between every shift elsewhere: A's row comes back as it was, and the rest is the best
@@ -1254,9 +1266,7 @@ def test_near_mix_keeps_the_days_the_mix_agrees_on_and_solves_the_rest() -> None
     inst, m, start = tiny_start()
     templates = len(inst.shifts)
     mix = {key: 1.0 for key in start if key[0] == 0}
-    for a in range(1, len(inst.staff)):
-        for d in range(inst.horizon):
-            mix.update({(a, d, t): 1 / (templates + 1) for t in range(templates)})
+    mix.update(torn_mix(inst, range(1, len(inst.staff))))
     before = str(m.model.proto)
     found = improve_near_mix(m, start, mix, settings=ONE_WORKER, time_limit=10, deterministic=True)
     assert str(m.model.proto) == before  # the model as it was found
@@ -1294,9 +1304,7 @@ def test_near_mix_frees_more_days_once_it_has_proved_the_first_threshold() -> No
         mix[0, d, (0 if t is None else t + 1) % templates] = 0.4
         if t is not None:
             mix[0, d, t] = 0.6
-    for a in range(1, len(inst.staff)):
-        for d in range(inst.horizon):
-            mix.update({(a, d, t): 1 / (templates + 1) for t in range(templates)})
+    mix.update(torn_mix(inst, range(1, len(inst.staff))))
 
     def near(agree: tuple[float, ...]) -> tuple[tuple[Key, ...], float]:
         """The roster found with thresholds ``agree``, and what the evaluator says it costs."""
@@ -1348,13 +1356,7 @@ def test_shortfall_first_keeps_the_search_near_the_mix_to_its_shortfall(tmp_path
     inst = read_instance(tmp_path / "asked.txt")
     m = build_nrp_model(compile_problem(inst))
     start = keys_of(inst, read_solution(DATA / "nrp_tiny_solution.csv", inst))
-    templates = len(inst.shifts)
-    mix = {
-        (a, d, t): 1 / (templates + 1)
-        for a in range(len(inst.staff))
-        for d in range(inst.horizon)
-        for t in range(templates)
-    }
+    mix = torn_mix(inst, range(len(inst.staff)))
     kw: dict[str, Any] = {"settings": ONE_WORKER, "time_limit": 10, "deterministic": True}
 
     def scored(keys: tuple[Key, ...] | None) -> Evaluation:
