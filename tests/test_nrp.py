@@ -43,12 +43,15 @@ from callshift.roster import lns as lns_module
 from callshift.roster.columns import ColumnResult, _ExactPricer, price_and_dive
 from callshift.roster.construct import _cover_context, cover_roster, improve_rows
 from callshift.roster.lns import (
+    AGREE,
     KINDS,
+    SHORTFALL_AGREE,
     LnsResult,
     improve_by_neighbourhoods,
     improve_near_mix,
     improve_shortfall_first,
     neighbourhood,
+    shortfall,
 )
 from callshift.roster.model import LIMIT_RULES, Key, RosterModel
 from callshift.roster.problem import RosterProblem
@@ -1341,6 +1344,39 @@ def test_shortfall_first_starts_the_search_near_the_mix_from_the_least_shortfall
     scored = evaluate(inst, solution_rows(m.problem, found))
     assert scored.feasible, scored.violations
     assert scored.under == 0 and scored.objective < 105
+
+
+def test_shortfall_first_seeks_the_least_shortfall_near_the_mix_then_on_the_whole_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CP-SAT minimises the shortfall on the days the mix leaves open, a threshold at a
+    time (`SHORTFALL_AGREE`), and on the whole model last; then the search near the mix
+    goes on the whole objective. The mix agrees with the tiny roster everywhere, so each
+    threshold near it is proved at once and only the whole model closes the shortfall.
+    The shortfall helper agrees with the model's own."""
+    inst, m, start = tiny_start()
+    seen: list[tuple[float, bool, str]] = []
+
+    def spy(model: RosterModel, keys: Any, mix: Any, agree: float, solver: Any) -> Any:
+        status = real(model, keys, mix, agree, solver)
+        proto = model.model.proto
+        names = {proto.variables[i].name for i in proto.objective.vars}
+        alone = all(name.startswith("under_") for name in names)  # the shortfall alone
+        seen.append((agree, alone, solver.status_name(status)))
+        return status
+
+    real = lns_module._solve_near
+    monkeypatch.setattr(lns_module, "_solve_near", spy)
+    kw: dict[str, Any] = {"settings": ONE_WORKER, "time_limit": 10, "deterministic": True}
+    found = improve_shortfall_first(m, start, dict.fromkeys(start, 1.0), **kw)
+    assert (*AGREE, math.inf) == SHORTFALL_AGREE
+    shortfall_first = [(agree, status) for agree, alone, status in seen if alone]
+    assert shortfall_first == [(agree, "OPTIMAL") for agree in SHORTFALL_AGREE]
+    assert seen[: len(SHORTFALL_AGREE)] == [(a, True, s) for a, s in shortfall_first]
+    assert len(seen) > len(SHORTFALL_AGREE)  # then the whole objective, near the mix
+    assert found is not None
+    assert shortfall(m, found) == evaluate(inst, solution_rows(m.problem, found)).under == 0
+    assert shortfall(m, start) == evaluate(inst, solution_rows(m.problem, start)).under == 100
 
 
 def test_shortfall_first_keeps_the_search_near_the_mix_to_its_shortfall(tmp_path: Path) -> None:
