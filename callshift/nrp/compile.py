@@ -66,7 +66,8 @@ LONG_ROW_SEARCH_SHARE = 0.3
 # then, if exact pricing proved the master near its optimum (`mix_worth_following`: its
 # value within MIX_GAP of the roster's cost of the bound), CP-SAT on the days the master's
 # mix leaves open (`improve_near_mix`), from the roster with the least shortfall CP-SAT
-# finds from the dive's (`improve_shortfall_first`), for this share of the limit;
+# finds from the dive's, near the mix first (`improve_shortfall_first`), for this share of
+# the limit;
 MIX_SHARE = 0.25
 # (MIX_GAP: 1 % while the search near the mix fixed at 0.9 alone; with its ladder of
 # thresholds Instance19, whose master ends 3–4 % above its bound, gained from it: 3168,

@@ -198,12 +198,14 @@ def improve_near_mix(
     shift or day off by at least ``agree[0]``; the days it leaves open are free. If CP-SAT
     (on the ``settings``' workers and seed) proves the best roster there, the next
     threshold of ``agree`` frees more days around the roster found, with the time left, and
-    so on. The last roster found, or None if CP-SAT found none in ``time_limit`` seconds
-    (deterministic time, if ``deterministic``). The roster can cost more than ``keys`` if
+    so on. The best roster found (a looser threshold's only where it is no worse), or None
+    if CP-SAT found none in ``time_limit`` seconds (deterministic time, if
+    ``deterministic``). The roster can cost more than ``keys`` if
     CP-SAT has not yet reached their value: the caller compares."""
     began = time.monotonic()
     spent = 0.0  # deterministic time
     found = None
+    worth = math.inf  # the model's value of ``found``
     for level in agree:
         left = time_limit - (spent if deterministic else time.monotonic() - began)
         if found is not None and left <= 0:  # (the first threshold always gets its go)
@@ -212,8 +214,10 @@ def improve_near_mix(
         status = _solve_near(m, found or keys, mix, level, solver)
         spent += solver.response_proto.deterministic_time
         solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if solved:
+        # (a looser threshold that ends before CP-SAT takes up its hint can end worse)
+        if solved and solver.objective_value <= worth:
             found = tuple(key for key, var in m.x.items() if solver.value(var))
+            worth = solver.objective_value
         log.debug(
             "near the mix at %.2f: %s, %s, after %.1f s",
             level,
@@ -261,8 +265,8 @@ def improve_shortfall_first(
         agree=SHORTFALL_AGREE,
     )
     start, near = keys, m
-    if found is not None:
-        start, short = found, shortfall(m, found)
+    if found is not None and (short := shortfall(m, found)) <= shortfall(m, keys):
+        start = found
         near = _with_model(m, m.model.clone())
         near.model.add(m.cover_shortfall <= short)
         log.debug("least shortfall: %d, after %.1f s", short, time.monotonic() - began)
