@@ -1327,6 +1327,34 @@ def test_near_mix_frees_more_days_once_it_has_proved_the_first_threshold() -> No
     assert twice_cost == round(solver.objective_value) < once_cost
 
 
+def test_search_near_the_mix_keeps_its_best_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A looser threshold whose CP-SAT ends before it takes up its hint can end worse than
+    the roster the threshold before it proved (here, made up: the first threshold's roster
+    proved at 10, the second's found at 20): the search keeps the better one."""
+    _, m, start = tiny_start()
+    worse = start[1:]
+    key_of = {var.index: key for key, var in m.x.items()}
+    results = iter([(cp_model.OPTIMAL, start, 10.0), (cp_model.FEASIBLE, worse, 20.0)])
+
+    class Solved:
+        """What `improve_near_mix` reads of a CP-SAT solve, for a roster given."""
+
+        def __init__(self) -> None:
+            self.status, self.roster, self.objective_value = next(results)
+            self.response_proto = type("Response", (), {"deterministic_time": 0.0})
+
+        def value(self, var: cp_model.IntVar) -> int:
+            return int(key_of[var.index] in self.roster)
+
+        def status_name(self, status: int) -> str:
+            return str(status)
+
+    monkeypatch.setattr(lns_module, "cp_solver", lambda *args, **kwargs: Solved())
+    monkeypatch.setattr(lns_module, "_solve_near", lambda *args: args[-1].status)
+    found = improve_near_mix(m, start, {}, settings=ONE_WORKER, time_limit=10, agree=(0.5, 0.7))
+    assert found is not None and set(found) == set(start)
+
+
 def test_shortfall_first_starts_the_search_near_the_mix_from_the_least_shortfall() -> None:
     """The mix agrees with the tiny roster everywhere (its cost 105: one agent short, 100),
     so the search near the mix alone gives it back; from the roster with the least
