@@ -200,8 +200,8 @@ def improve_near_mix(
     threshold of ``agree`` frees more days around the roster found, with the time left, and
     so on. The best roster found (a looser threshold's only where it is no worse), or None
     if CP-SAT found none in ``time_limit`` seconds (deterministic time, if
-    ``deterministic``). The roster can cost more than ``keys`` if
-    CP-SAT has not yet reached their value: the caller compares."""
+    ``deterministic``). The roster can cost more than ``keys`` if CP-SAT has not yet
+    reached their value: the caller compares."""
     began = time.monotonic()
     spent = 0.0  # deterministic time
     found = None
