@@ -916,14 +916,16 @@ def test_a_dive_prices_only_its_free_agents_exactly(
 def test_purging_the_master_keeps_its_optimum_and_the_columns_it_needs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Instance5's columns after 8 rounds, in a master of their own: purged down to one
-    column an agent, the master keeps every column of its mix (else its value would rise),
-    its value is the same, and a dropped column can be added back (the new duals may price
-    it out: the programme is degenerate)."""
+    """Instance5's columns after 8 rounds (no dive: its columns can make the mix whole), in
+    a master of their own: purged down to one column an agent, the master keeps every
+    column of its mix (else its value would rise), its value is the same, and a dropped
+    column can be added back (the new duals may price it out: the programme is
+    degenerate)."""
     problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
     start = improve_rows(problem, cover_roster(problem), steps=3)
     masters: list[columns_module._Master] = []
     monkeypatch.setattr(columns_module, "PURGE_AT", 10**6)
+    monkeypatch.setattr(columns_module, "DETERMINISTIC_DIVES", 0)
     monkeypatch.setattr(columns_module._Master, "_build", recording(masters))
     price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
     rows = [[row for row, _ in columns] for columns in masters[0].columns]

@@ -78,6 +78,10 @@ DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again afte
 DIVE_EXACT_GAP = 0.05
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
 INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
+DIVE_BY_CELLS = True  # the dive holds agent-days (`hold_cells`), not whole columns
+CELL_STEP = 0.1  # of the agent-days whose mix is not whole, the share held each step
+CELL_NOISE = 0.1  # the dives after the first blur each agent-day's agreement by up to this
+HELD_WORTH = 10_000.0  # fast pricing's worth of a day held to a template
 DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
 DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster, unless the
 DIVE_NEAR = (0.005, 0.02)  # cheapest is within these shares of its cost above the bound
@@ -161,6 +165,8 @@ class _Master:
         self._in_lp: list[set[tuple[tuple[int, int], ...]]] = [set() for _ in p.agents]
         self.generated = 0  # columns ever added, purged ones too
         self._fixed: list[tuple[int, int]] = []  # (agent, column) given alone (`fix`)
+        # (agent → day → template, None for a day off) cells held by `force`
+        self.forced: list[dict[int, int | None]] = [{} for _ in p.agents]
         self._solved: tuple[float, dict[tuple[int, int], float], list[float]] | None = None
         self._build()
 
@@ -199,10 +205,15 @@ class _Master:
     def own_cost(self, a: int, row: Row) -> int:
         return -sum(self.wants.get((a, d, t), 0) for d, t in row.items())
 
+    def agrees(self, a: int, row: Row) -> bool:
+        """Whether ``row`` keeps every cell of agent a held by `force`."""
+        return all(row.get(d) == t for d, t in self.forced[a].items())
+
     def add(self, a: int, row: Row) -> bool:
-        """Add a column; False if the agent has it in the programme already."""
+        """Add a column; False if the agent has it in the programme already, or it breaks
+        a cell held by `force`."""
         key = tuple(sorted(row.items()))
-        if key in self._in_lp[a]:
+        if key in self._in_lp[a] or not self.agrees(a, row):
             return False
         self._in_lp[a].add(key)
         self.generated += 1
@@ -236,6 +247,10 @@ class _Master:
         self._build()
         for a, k in self._fixed:
             self.columns[a][k][1].SetLb(1.0)
+        for a, held in enumerate(self.forced):
+            for row, var in self.columns[a] if held else ():
+                if not self.agrees(a, row):
+                    var.SetUb(0.0)
 
     def solve(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """The master's value, the cover's prices and each agent's dual. The programme
@@ -264,7 +279,8 @@ class _Master:
     def solve_lean(self) -> tuple[float, dict[tuple[int, int], float], list[float]]:
         """`solve`, purging the master first if it has grown and nothing is fixed."""
         solved = self.solve()
-        if not self._fixed and any(len(columns) > PURGE_AT for columns in self.columns):
+        held = self._fixed or any(self.forced)
+        if not held and any(len(columns) > PURGE_AT for columns in self.columns):
             self.purge()
             solved = self.solve()
         return solved
@@ -275,10 +291,24 @@ class _Master:
         self._fixed.append((a, k))
         self._solved = None
 
+    def force(self, a: int, d: int, t: int | None) -> None:
+        """Hold agent a's day d to template t (None: off) until `unfix`: the columns that
+        break it leave the mix, and `add` takes none that would."""
+        self.forced[a][d] = t
+        for row, var in self.columns[a]:
+            if row.get(d) != t:
+                var.SetUb(0.0)
+        self._solved = None
+
     def unfix(self) -> None:
         for a, k in self._fixed:
             self.columns[a][k][1].SetLb(0.0)
         self._fixed.clear()
+        infinity = self.lp.infinity()
+        for a, held in enumerate(self.forced):
+            for _, var in self.columns[a] if held else ():
+                var.SetUb(infinity)
+            held.clear()
         self._solved = None
 
     def chosen(self, a: int) -> tuple[float, int]:
@@ -522,6 +552,28 @@ def _price_and_dive(
             value[d][t] += weight
         return value
 
+    def leave_of(a: int) -> list[list[bool]]:
+        """Agent a's leave, and the days held by `_Master.force`: a day held off is leave
+        of every template, a day held to a template of every other."""
+        held = master.forced[a]
+        if not held:
+            return on_leave[a]
+        leave = [list(day) for day in on_leave[a]]
+        for d, t in held.items():
+            leave[d] = [t is None or u != t for u in range(n_templates)]
+        return leave
+
+    def held_worth(a: int, value: list[list[float]]) -> list[list[float]]:
+        """``value`` with each day held to a template worth `HELD_WORTH` more there, so
+        fast pricing works it."""
+        held = [(d, t) for d, t in master.forced[a].items() if t is not None]
+        if not held:
+            return value
+        value = [list(day) for day in value]
+        for d, t in held:
+            value[d][t] += HELD_WORTH
+        return value
+
     def wanted_at(value: list[list[float]], row: Row, dual: float) -> bool:
         """Whether the master wants ``row`` as a column: worth more at its own prices
         (``value``) than the agent's mix (``dual``)."""
@@ -544,7 +596,14 @@ def _price_and_dive(
         def price(a: int) -> _Priced:
             if not deterministic and elapsed() >= until:
                 return None
-            return pricers[a].price(value_of(a), limit(), deterministic)
+            x = pricers[a].m.x
+            held: list[cp_model.LiteralT] = []
+            for d, t in master.forced[a].items():
+                if t is None:
+                    held.extend(~x[0, d, u] for u in range(n_templates))
+                else:
+                    held.append(x[0, d, t])
+            return pricers[a].price(value_of(a), limit(), deterministic, tuple(held))
 
         return in_threads(price, agents)
 
@@ -569,11 +628,14 @@ def _price_and_dive(
         for a in agents:
             value = values(a, table)
             c = contracts[a]
-            row = _best_row(p, c, on_leave[a], after, weekend_of, value, every_price=thorough)
+            leave = leave_of(a)
+            row = _best_row(
+                p, c, leave, after, weekend_of, held_worth(a, value), every_price=thorough
+            )
             if (
                 row is None
                 or not _keeps_minimum(p, c, row)
-                or not _legal(p, c, row, on_leave[a], after, weekend_of)
+                or not _legal(p, c, row, leave, after, weekend_of)
             ):
                 continue
             value_out = value if priced is prices else values(a, table_out)
@@ -701,6 +763,46 @@ def _price_and_dive(
                 added += sum(master.add(a, f) for f in rows if wanted_at(value, f, duals[a]))
         return added
 
+    def hold_cells(
+        free: list[int], fixed: set[int], rng: random.Random | None, began: float, steps: int
+    ) -> None:
+        """One step of a dive by cells: each free agent whose mix leans wholly on one column
+        takes it; of the others, each day's value in their heaviest column is held where
+        their mix agrees with it on that day (`INTEGRAL`), and the ``CELL_STEP`` share of
+        the rest that agree most (at least one; more if time would run out). ``rng``:
+        agreement blurred by up to ``CELL_NOISE``."""
+        cells: list[tuple[float, int, int, int | None]] = []
+        whole: list[tuple[int, int]] = []  # (agent, column): fixed after the mix is read
+        for a in free:
+            weight, k = master.chosen(a)
+            if weight > INTEGRAL:
+                whole.append((a, k))
+                continue
+            heaviest = master.columns[a][k][0]
+            agree = [0.0] * p.days
+            for row, var in master.columns[a]:
+                if (w := var.solution_value()) > 1e-9:
+                    for d in range(p.days):
+                        if row.get(d) == heaviest.get(d):
+                            agree[d] += w
+            for d in range(p.days):
+                if d not in master.forced[a]:
+                    blur = rng.random() * CELL_NOISE if rng is not None else 0.0
+                    cells.append((agree[d] + blur, a, d, heaviest.get(d)))
+        cells.sort(key=lambda cell: cell[0], reverse=True)
+        loose = sum(share <= INTEGRAL for share, *_ in cells)
+        step = math.ceil(CELL_STEP * loose)
+        if steps and not deterministic:  # hold more at a time if time would run out
+            each = (elapsed() - began) / steps
+            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
+            step = max(step, math.ceil(loose / steps_left))
+        for a, k in whole:  # (a change to the programme clears its solution's values)
+            master.fix(a, k)
+            fixed.add(a)
+        for rank, (share, a, d, t) in enumerate(cells):
+            if share > INTEGRAL or rank < step:
+                master.force(a, d, t)
+
     def dive(rng: random.Random | None) -> list[Row]:
         """Fix agents to a column until every one has one; ``rng``: fix one of the three
         heaviest free agents at random instead of the heaviest, and price by fast pricing
@@ -743,6 +845,10 @@ def _price_and_dive(
                 price_step(free)
             except MasterFailed as failure:
                 build_afresh(failure)
+                continue
+            if DIVE_BY_CELLS:
+                hold_cells(free, fixed, rng, dive_began, fixings)
+                fixings += 1
                 continue
             leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
             if rng is not None and len(leaning) > 1:
