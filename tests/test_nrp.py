@@ -783,6 +783,105 @@ def test_prices_are_drawn_less_toward_the_centre_where_the_bound_rises_away_from
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_held_agent_day_bars_the_columns_that_break_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance5's columns after 8 rounds, in a master of their own. Held to the day of its
+    heaviest column where another column of its mix differs, the agent's mix keeps that
+    day, the master takes no new row that breaks it, and the value does not fall (a
+    restriction). Let go, every column is back and the master's value with it."""
+    problem = compile_problem(read_instance(CURTOIS / "Instance5.txt"))
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    masters: list[columns_module._Master] = []
+    monkeypatch.setattr(columns_module, "DETERMINISTIC_DIVES", 0)
+    monkeypatch.setattr(columns_module._Master, "_build", recording(masters))
+    price_and_dive(problem, start, build_nrp_model, rounds=8, seed=0)
+    master = columns_module._Master(problem, _cover_context(problem)[2])
+    for a, columns in enumerate(masters[0].columns):
+        for row, _ in columns:
+            master.add(a, row)
+    value, _, _ = master.solve()
+    held = None
+    for a, columns in enumerate(master.columns):
+        _, k = master.chosen(a)
+        heaviest = columns[k][0]
+        mixed = [row for row, var in columns if var.solution_value() > 1e-9]
+        for d in range(problem.days):
+            if any(row.get(d) != heaviest.get(d) for row in mixed):
+                held = a, d, heaviest.get(d)
+                break
+        if held:
+            break
+    assert held is not None  # the mix is not a roster
+    a, d, t = held
+    master.force(a, d, t)
+    held_value, _, _ = master.solve()
+    assert held_value >= value - 1e-6
+    assert all(row.get(d) == t for row, var in master.columns[a] if var.solution_value() > 1e-9)
+    breaking = next(row for row, _ in master.columns[a] if row.get(d) != t)
+    other = breaking | {(d + 1) % problem.days: 99}  # a row the master does not have
+    assert not master.add(a, other)
+    kept = {e: u for e, u in other.items() if e != d} | ({} if t is None else {d: t})
+    before = len(master.columns[a])
+    assert master.add(a, kept) and len(master.columns[a]) == before + 1
+    master.unfix()
+    assert all(var.ub() == master.lp.infinity() for _, var in master.columns[a])
+    assert master.solve()[0] == pytest.approx(value, abs=1e-6)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_dive_holds_agent_days_and_pricing_keeps_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instance5, the dives of a deterministic run, the first with its exact rounds: the
+    first holds agent-days, every row pricing offers while days are held keeps them (fast
+    pricing by leave and a bonus, CP-SAT by assumptions), and each dive ends with every
+    agent on one column that keeps every day held for them."""
+    inst = read_instance(CURTOIS / "Instance5.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    monkeypatch.setattr(columns_module, "DIVE_EXACT_GAP", math.inf)
+    add, unfix = columns_module._Master.add, columns_module._Master.unfix
+    offered: list[bool] = []  # whether each row offered while days are held keeps them
+    ends: list[tuple[int, int, bool]] = []  # agents on one column, days held, all kept
+
+    def adding(self: columns_module._Master, a: int, row: dict[int, int]) -> bool:
+        if self.forced[a]:
+            offered.append(self.agrees(a, row))
+        return add(self, a, row)
+
+    def letting_go(self: columns_module._Master) -> None:
+        if self._fixed:  # a dive's end (not the unfix before a dive)
+            kept = all(self.agrees(a, self.columns[a][k][0]) for a, k in self._fixed)
+            ends.append((len({a for a, _ in self._fixed}), sum(map(len, self.forced)), kept))
+        unfix(self)
+
+    monkeypatch.setattr(columns_module._Master, "add", adding)
+    monkeypatch.setattr(columns_module._Master, "unfix", letting_go)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=24, seed=0)
+    assert result.dives == len(ends) >= 1
+    assert offered and all(offered)
+    for agents, _, kept in ends:
+        assert agents == len(problem.agents) and kept
+    assert ends[0][1] > 0  # the first dive holds days (the second fixes whole columns)
+    assert evaluate(inst, solution_rows(problem, result.keys)).feasible
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_a_dive_by_agent_days_reaches_instance1s_optimum() -> None:
+    """Instance1 after 40 pricing rounds in deterministic time: the dive's roster is the
+    optimum (a dive fixing whole columns ended at 609: the last agents took what was
+    left)."""
+    inst = read_instance(CURTOIS / "Instance1.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=40, seed=0)
+    with (CURTOIS / "best_known.csv").open() as handle:
+        best = {r["instance"]: int(r["best_known_solution"]) for r in csv.DictReader(handle)}
+    assert evaluate(inst, solution_rows(problem, result.keys)).objective == best["Instance1"]
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """GLOP has failed on a dive's master (Instance19, 284 s into a run; Instance15 in the
     first dive): neither the dive's columns nor its fixings are lost with it. The master

@@ -22,15 +22,20 @@ they are drawn moves after each exact round: less if the bound would rise toward
 master's prices (the best rows' cover falls short where those are the higher), else
 more; a centre proved early, far below, is soon left.
 
-A dive then makes the roster whole: it fixes the agents whose mix leans most on one row,
-re-prices the others (fast; in the first dive, where fast pricing stalls, by CP-SAT
-within a tenth of a second an agent too), and goes on until every agent has one row.
-While time is left, it dives again from the whole master, fixing one of the three
-heaviest at random each step, until ten dives in a row find nothing cheaper, or less
-time is left than the last dive took (squeezed, a dive fixes more at a step and ends
-dearer); the cheapest roster wins. Each dive's roster is polished by the row search's
-descent first (the last agents a dive fixes take the columns that are left), and the
-rows it makes are columns.
+A dive then makes the roster whole a step at a time (`hold_cells`): every agent whose mix
+is one column takes it; of the others, each day of their heaviest column is held where
+their mix agrees with it, and a tenth of the rest, those it agrees with most. The master
+bars the columns that break a held day, and pricing rebuilds each row around the days
+held (fast pricing by leave and a bonus, CP-SAT by assumptions; in the first dive, where
+fast pricing stalls, CP-SAT within a tenth of a second an agent), until every agent has
+one row. Dives alternate with dives that fix whole columns (`fix_columns`: the agent
+whose mix leans most on one column takes it): neither kind wins on every instance. While
+time is left, it dives again from the whole master, at random after the first of each
+kind, until ten dives in a row find nothing cheaper, or less time is left than the last
+dive took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster
+wins. Each dive's roster is polished by the row search's
+descent first (each row rostered anew against the others' cover), and the rows it makes
+are columns.
 Every row is legal by construction, so any stop leaves a legal roster.
 """
 
@@ -67,7 +72,7 @@ _Priced = tuple[list[Row], float] | None  # an exact pricing call's rows and bou
 CoverPrices = dict[tuple[int, int], float]  # (day, template) → the cover target's price
 
 PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
-DIVE_ROUNDS = 8  # pricing rounds before each fixing step of the dive
+DIVE_ROUNDS = 8  # pricing rounds before each step of the dive (`hold_cells`)
 DIVE_EXACT_ROUNDS = 2  # then up to this many exact rounds over the free agents, each
 DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again after each
 # (exact rounds only where the master ends pricing within this share of the given roster's
@@ -77,13 +82,12 @@ DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again afte
 # 1463-1676 before)
 DIVE_EXACT_GAP = 0.05
 DIVE_SHARE = 0.4  # of the time, what the dive keeps back from the pricing
-INTEGRAL = 0.99  # a column this heavy in the mix is fixed at once in the dive
-DIVE_BY_CELLS = True  # the dive holds agent-days (`hold_cells`), not whole columns
+INTEGRAL = 0.99  # a column (an agent-day) this heavy in the mix is fixed (held) at once
 CELL_STEP = 0.1  # of the agent-days whose mix is not whole, the share held each step
-CELL_NOISE = 0.1  # the dives after the first blur each agent-day's agreement by up to this
+CELL_NOISE = 0.1  # later dives by days blur each agent-day's agreement by up to this
 HELD_WORTH = 10_000.0  # fast pricing's worth of a day held to a template
-DETERMINISTIC_DIVES = 2  # dives in a deterministic run; else as many as the time allows,
-DIVE_PATIENCE = 10  # until this many in a row find no cheaper roster, unless the
+DETERMINISTIC_DIVES = 2  # dives in a deterministic run (days, then columns); else as many
+DIVE_PATIENCE = 10  # as time allows, until this many in a row find no cheaper roster, unless the
 DIVE_NEAR = (0.005, 0.02)  # cheapest is within these shares of its cost above the bound
 DIVE_NEAR_UNTIL = 0.5  # (and then only until this share of the time has passed);
 DIVE_NEAR_PATIENCE = 2  # within the first share, until this many in a row find none
@@ -770,12 +774,12 @@ def _price_and_dive(
         takes it; of the others, each day's value in their heaviest column is held where
         their mix agrees with it on that day (`INTEGRAL`), and the ``CELL_STEP`` share of
         the rest that agree most (at least one; more if time would run out). ``rng``:
-        agreement blurred by up to ``CELL_NOISE``."""
+        each day's agreement raised at random by up to ``CELL_NOISE`` before both."""
         cells: list[tuple[float, int, int, int | None]] = []
         whole: list[tuple[int, int]] = []  # (agent, column): fixed after the mix is read
         for a in free:
             weight, k = master.chosen(a)
-            if weight > INTEGRAL:
+            if weight > INTEGRAL or len(master.forced[a]) == p.days:  # (every day held)
                 whole.append((a, k))
                 continue
             heaviest = master.columns[a][k][0]
@@ -803,13 +807,34 @@ def _price_and_dive(
             if share > INTEGRAL or rank < step:
                 master.force(a, d, t)
 
-    def dive(rng: random.Random | None) -> list[Row]:
-        """Fix agents to a column until every one has one; ``rng``: fix one of the three
-        heaviest free agents at random instead of the heaviest, and price by fast pricing
-        alone (the dives after the first are many and quick). The first dive prices by
-        CP-SAT too, where the master is near its optimum (``near``). If GLOP fails on the
-        master, it is built afresh from its columns, the agents fixed so far kept, and the
-        dive goes on from that step; a second failure is raised. The rows."""
+    def fix_columns(
+        free: list[int], fixed: set[int], rng: random.Random | None, began: float, steps: int
+    ) -> None:
+        """One step of a dive by columns: the free agent whose mix leans most on one column
+        takes it, and every one whose mix is that column alone (`INTEGRAL`); more agents if
+        time would run out. ``rng``: one of the three heaviest at random instead."""
+        leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
+        if rng is not None and len(leaning) > 1:
+            first = rng.randrange(min(3, len(leaning)))
+            leaning.insert(0, leaning.pop(first))
+        step = 1
+        if steps and not deterministic:  # fix more at a time if time would run out
+            each = (elapsed() - began) / steps
+            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
+            step = max(step, math.ceil(len(free) / steps_left))
+        for rank, ((weight, k), a) in enumerate(leaning):
+            if rank < step or weight > INTEGRAL:
+                master.fix(a, k)
+                fixed.add(a)
+
+    def dive(rng: random.Random | None, by_cells: bool) -> list[Row]:
+        """Hold agent-days (`hold_cells`; else fix whole columns, `fix_columns`) until
+        every agent has one column; ``rng``: at random as those say, and pricing by fast
+        pricing alone (the dives after the first two are many and quick). The first dive
+        of each kind prices by CP-SAT too, where the master is near its optimum
+        (``near``). If GLOP fails on the master, it is built afresh from its columns, the
+        agents fixed and days held so far kept, and the dive goes on from that step; a
+        second failure is raised. The rows."""
         fixed: set[int] = set()
         dive_began, fixings = elapsed(), 0
         exact_rounds = DIVE_EXACT_ROUNDS if rng is None and near else 0  # after fast ones
@@ -846,24 +871,8 @@ def _price_and_dive(
             except MasterFailed as failure:
                 build_afresh(failure)
                 continue
-            if DIVE_BY_CELLS:
-                hold_cells(free, fixed, rng, dive_began, fixings)
-                fixings += 1
-                continue
-            leaning = sorted(((master.chosen(a), a) for a in free), reverse=True)
-            if rng is not None and len(leaning) > 1:
-                first = rng.randrange(min(3, len(leaning)))
-                leaning.insert(0, leaning.pop(first))
-            step = 1
-            if fixings and not deterministic:  # fix more at a time if time would run out
-                each = (elapsed() - dive_began) / fixings
-                steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
-                step = max(step, math.ceil(len(free) / steps_left))
+            (hold_cells if by_cells else fix_columns)(free, fixed, rng, dive_began, fixings)
             fixings += 1
-            for rank, ((weight, k), a) in enumerate(leaning):
-                if rank < step or weight > INTEGRAL:
-                    master.fix(a, k)
-                    fixed.add(a)
         try:
             master.solve()
         except MasterFailed as failure:
@@ -875,8 +884,8 @@ def _price_and_dive(
 
     def polish(rows: list[Row]) -> list[Row]:
         """The dive's roster after `improve_rows`' descent: each row rostered anew against
-        the others' cover until none moves (the last agents a dive fixes take what is
-        left). The rows it makes are columns for the dives after."""
+        the others' cover until none moves. The rows it makes are columns for the dives
+        after."""
         if deterministic:
             cells = improve_rows(p, _keys(rows), steps=0)
         else:
@@ -892,7 +901,7 @@ def _price_and_dive(
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
         started = elapsed()
         try:
-            dived = dive(rng if dives else None)
+            dived = dive(rng if dives >= 2 else None, by_cells=dives % 2 == 0)
         except MasterFailed:
             log.debug("the master failed in dive %d at %.1f s", dives + 1, elapsed())
             if rebuilt:
@@ -913,7 +922,7 @@ def _price_and_dive(
         if proved or (since_cheaper >= dive_patience(cost, bound) and not go_on):
             break
         if not deterministic and elapsed() + dive_took > time_limit:
-            break  # a dive squeezed into less time fixes more at a step, and ends dearer
+            break  # a dive squeezed into less time holds more at a step, and ends dearer
     return ColumnResult(
         keys=_keys(rows),
         cost=cost,
