@@ -33,9 +33,8 @@ whose mix leans most on one column takes it): neither kind wins on every instanc
 time is left, it dives again from the whole master, at random after the first of each
 kind, until ten dives in a row find nothing cheaper, or less time is left than the last
 dive took (squeezed, a dive fixes more at a step and ends dearer); the cheapest roster
-wins. Each dive's roster is polished by the row search's
-descent first (each row rostered anew against the others' cover), and the rows it makes
-are columns.
+wins. Each dive's roster is polished by the row search's descent first (each row
+rostered anew against the others' cover), and the rows it makes are columns.
 Every row is legal by construction, so any stop leaves a legal roster.
 """
 
@@ -72,7 +71,7 @@ _Priced = tuple[list[Row], float] | None  # an exact pricing call's rows and bou
 CoverPrices = dict[tuple[int, int], float]  # (day, template) → the cover target's price
 
 PRICE_SCALE = 1000  # CP-SAT's objective is integer: prices in thousandths
-DIVE_ROUNDS = 8  # pricing rounds before each step of the dive (`hold_cells`)
+DIVE_ROUNDS = 8  # pricing rounds before each step of a dive (`hold_cells`, `fix_columns`)
 DIVE_EXACT_ROUNDS = 2  # then up to this many exact rounds over the free agents, each
 DIVE_EXACT_SECONDS = 0.1  # with this limit an agent, and fast rounds again after each
 # (exact rounds only where the master ends pricing within this share of the given roster's
