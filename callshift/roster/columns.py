@@ -766,6 +766,15 @@ def _price_and_dive(
                 added += sum(master.add(a, f) for f in rows if wanted_at(value, f, duals[a]))
         return added
 
+    def at_least(step: int, left: int, began: float, steps: int) -> int:
+        """How many of ``left`` to hold or fix at a dive's next step: ``step``, or more if
+        the ``steps`` taken since ``began`` show time would run out first."""
+        if not steps or deterministic:
+            return step
+        each = (elapsed() - began) / steps
+        steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
+        return max(step, math.ceil(left / steps_left))
+
     def hold_cells(
         free: list[int], fixed: set[int], rng: random.Random | None, began: float, steps: int
     ) -> None:
@@ -794,11 +803,7 @@ def _price_and_dive(
                     cells.append((agree[d] + blur, a, d, heaviest.get(d)))
         cells.sort(key=lambda cell: cell[0], reverse=True)
         loose = sum(share <= INTEGRAL for share, *_ in cells)
-        step = math.ceil(CELL_STEP * loose)
-        if steps and not deterministic:  # hold more at a time if time would run out
-            each = (elapsed() - began) / steps
-            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
-            step = max(step, math.ceil(loose / steps_left))
+        step = at_least(math.ceil(CELL_STEP * loose), loose, began, steps)
         for a, k in whole:  # (a change to the programme clears its solution's values)
             master.fix(a, k)
             fixed.add(a)
@@ -816,11 +821,7 @@ def _price_and_dive(
         if rng is not None and len(leaning) > 1:
             first = rng.randrange(min(3, len(leaning)))
             leaning.insert(0, leaning.pop(first))
-        step = 1
-        if steps and not deterministic:  # fix more at a time if time would run out
-            each = (elapsed() - began) / steps
-            steps_left = max((time_limit - elapsed()) / max(each, 1e-3), 1.0)
-            step = max(step, math.ceil(len(free) / steps_left))
+        step = at_least(1, len(free), began, steps)
         for rank, ((weight, k), a) in enumerate(leaning):
             if rank < step or weight > INTEGRAL:
                 master.fix(a, k)
