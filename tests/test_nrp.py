@@ -882,6 +882,24 @@ def test_a_dive_by_agent_days_reaches_instance1s_optimum() -> None:
 
 
 @pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
+def test_the_other_kind_of_dives_cheapest_roster_is_handed_on_beside_the_cheapest() -> None:
+    """Instance1 after 10 pricing rounds: both deterministic dives run (by days, then by
+    whole columns) and neither proves its roster optimal. The result hands on the cheaper
+    one's roster as ``keys`` and the other's in ``others``: one roster, legal, no cheaper,
+    and not the same roster."""
+    inst = read_instance(CURTOIS / "Instance1.txt")
+    problem = compile_problem(inst)
+    start = improve_rows(problem, cover_roster(problem), steps=3)
+    result = price_and_dive(problem, start, build_nrp_model, rounds=10, seed=0)
+    assert result.dives == 2
+    assert len(result.others) == 1
+    other = evaluate(inst, solution_rows(problem, result.others[0]))
+    assert other.feasible, other.violations
+    assert other.objective >= evaluate(inst, solution_rows(problem, result.keys)).objective
+    assert set(result.others[0]) != set(result.keys)
+
+
+@pytest.mark.skipif(not CURTOIS.is_dir(), reason="../shared/data/curtois is not beside us")
 def test_a_master_that_fails_in_a_dive_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """GLOP has failed on a dive's master (Instance19, 284 s into a run; Instance15 in the
     first dive): neither the dive's columns nor its fixings are lost with it. The master
@@ -1508,6 +1526,38 @@ def test_shortfall_first_seeks_the_least_shortfall_near_the_mix_then_on_the_whol
     assert shortfall(m, start) == evaluate(inst, solution_rows(m.problem, start)).under == 100
 
 
+def test_shortfall_first_goes_on_from_the_start_its_first_threshold_leaves_least_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With another roster to start from, the first threshold is searched from each, the
+    roster given first, and the thresholds go on from the one left least short. The mix
+    agrees with the tiny roster (one agent short) everywhere, so its first threshold ends
+    one short; the other start is a roster with none short (CP-SAT's, the cover held)."""
+    inst, m, start = tiny_start()
+    whole = build_nrp_model(m.problem)
+    whole.model.add(whole.cover_shortfall == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(whole.model) == cp_model.OPTIMAL
+    other = tuple(key for key, var in whole.x.items() if solver.value(var))
+    seen: list[tuple[float, int]] = []  # each threshold searched: its start's shortfall
+
+    def spy(model: RosterModel, keys: Any, mix: Any, agree: float, solver: Any) -> Any:
+        seen.append((agree, shortfall(m, keys)))
+        return real(model, keys, mix, agree, solver)
+
+    real = lns_module._solve_near
+    monkeypatch.setattr(lns_module, "_solve_near", spy)
+    kw: dict[str, Any] = {"settings": ONE_WORKER, "time_limit": 10, "deterministic": True}
+    found = improve_shortfall_first(m, start, dict.fromkeys(start, 1.0), others=(other,), **kw)
+    first = SHORTFALL_AGREE[0]
+    assert seen[:3] == [(first, 100), (first, 0), (first, 0)]  # the probes, then the ladder
+    assert found is not None
+    scored = evaluate(inst, solution_rows(m.problem, found))
+    assert scored.feasible, scored.violations
+    assert scored.under == 0
+
+
 def test_shortfall_first_keeps_the_search_near_the_mix_to_its_shortfall(tmp_path: Path) -> None:
     """The tiny instance with a shortfall weighing 2 and every employee asking, at 9 each,
     not to work day 6's late shift, which needs two: the cheapest roster leaves it two
@@ -1572,12 +1622,13 @@ def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_wort
     """Instance1 with the master's value half or twice ``MIX_GAP`` of the roster's cost
     above a bound that does not prove the roster: for the first only, the search near the
     mix runs, from the dive's roster and on its master's mix, for ``MIX_SHARE`` of the
-    limit, and the neighbourhood search starts from its roster where that is cheaper than
-    the dive's (else from the dive's); the answer keeps every rule."""
+    limit, the other kind of dive's cheapest roster handed on too, and the neighbourhood
+    search starts from its roster where that is cheaper than the dive's (else from the
+    dive's); the answer keeps every rule."""
     inst = read_instance(CURTOIS / "Instance1.txt")
     gap = compile_module.MIX_GAP / 2 if follows else compile_module.MIX_GAP * 2
     dived: list[ColumnResult] = []
-    calls: list[tuple[tuple[Key, ...], Any, float]] = []
+    calls: list[tuple[tuple[Key, ...], Any, float, Any]] = []
     found: list[tuple[Key, ...]] = []
     searched: list[tuple[Key, ...]] = []
 
@@ -1589,7 +1640,7 @@ def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_wort
         return dived[-1]
 
     def near(m: RosterModel, keys: tuple[Key, ...], mix: Any, **kw: Any) -> Any:
-        calls.append((keys, mix, kw["time_limit"]))
+        calls.append((keys, mix, kw["time_limit"], kw.get("others")))
         roster = improve_shortfall_first(m, keys, mix, **kw)
         cost = evaluate(inst, solution_rows(m.problem, keys)).objective
         if roster and evaluate(inst, solution_rows(m.problem, roster)).objective < cost:
@@ -1612,7 +1663,8 @@ def test_solve_instance_searches_near_the_mix_from_the_dive_only_when_it_is_wort
     scored = evaluate(inst, result.rows)
     assert scored.feasible
     if follows:
-        assert calls == [(dived[0].keys, dived[0].mix, 10 * compile_module.MIX_SHARE)]
+        limit = 10 * compile_module.MIX_SHARE
+        assert calls == [(dived[0].keys, dived[0].mix, limit, dived[0].others)]
         assert searched == found
     else:
         assert calls == []

@@ -242,7 +242,8 @@ def solve_instance(
     pay in the limit (`columns_pay`), the row search has ``LONG_ROW_SEARCH_SHARE`` instead.
     After a dive, where the master's mix is worth following, CP-SAT rosters the days the
     mix leaves open (`improve_near_mix`, ``MIX_SHARE``), from the roster with the least
-    cover shortfall CP-SAT finds from the dive's first (`improve_shortfall_first`).
+    cover shortfall CP-SAT finds first (`improve_shortfall_first`), from the dive's roster
+    or the other kind of dive's cheapest.
     Then the neighbourhood search (`improve_by_neighbourhoods`) until ``LNS_UNTIL`` of the
     time has passed; CP-SAT has the rest, and the answer is the better of its roster and
     the first. Where the roster is near the bound (``FIXING_GAP``), reduced-cost fixing
@@ -321,6 +322,7 @@ def solve_instance(
                 settings=settings,
                 time_limit=share,
                 deterministic=deterministic,
+                others=dived.others,
             )
         if found and (near := evaluate(instance, solution_rows(problem, found))).objective < cost:
             first, scored, cost = found, near, near.objective

@@ -152,6 +152,9 @@ class ColumnResult:
     dives: int
     prices: Prices | None = None  # the exact round that proved ``bound``
     known: list[list[Row]] | None = None  # each agent's columns at the end: legal rows
+    # the cheapest roster of each kind of dive (by employee-days, by whole columns) where
+    # that is not ``keys``: other starts for what follows (`improve_shortfall_first`)
+    others: tuple[tuple[Key, ...], ...] = ()
 
 
 class MasterFailed(RuntimeError):
@@ -897,11 +900,12 @@ def _price_and_dive(
 
     rng = random.Random(seed)
     dives = since_cheaper = 0
+    kinds: dict[bool, tuple[int, list[Row]]] = {}  # by days or not: its cheapest dive
     rebuilt = False
     while not failed and dives < (DETERMINISTIC_DIVES if deterministic else 10**9):
-        started = elapsed()
+        started, by_cells = elapsed(), dives % 2 == 0
         try:
-            dived = dive(rng if dives >= 2 else None, by_cells=dives % 2 == 0)
+            dived = dive(rng if dives >= 2 else None, by_cells)
         except MasterFailed:
             log.debug("the master failed in dive %d at %.1f s", dives + 1, elapsed())
             if rebuilt:
@@ -914,7 +918,10 @@ def _price_and_dive(
         dive_took = elapsed() - started
         dives += 1
         since_cheaper += 1
-        if (dived_cost := master.roster_cost(dived)) < cost:
+        dived_cost = master.roster_cost(dived)
+        if by_cells not in kinds or dived_cost < kinds[by_cells][0]:
+            kinds[by_cells] = dived_cost, dived
+        if dived_cost < cost:
             rows, cost, since_cheaper = dived, dived_cost, 0
         log.debug("dive %d at %.1f s: %d (least %d)", dives, elapsed(), dived_cost, cost)
         proved = bound is not None and cost <= math.ceil(bound - 1e-6)
@@ -934,4 +941,5 @@ def _price_and_dive(
         dives=dives,
         prices=best_prices,
         known=[[row for row, _ in columns] for columns in master.columns],
+        others=tuple(_keys(dived) for _, dived in kinds.values() if dived is not rows),
     )

@@ -60,6 +60,11 @@ SHORTFALL_SHARE = 0.15
 # where near the mix first proved 36, the least its nights allow, in 13-22 s; Instance13's
 # dive (17 short) stayed at 17, where near the mix it came to 16, 14 and 16
 SHORTFALL_AGREE = (*AGREE, math.inf)
+# with other rosters to start from, what of the shortfall's time the first threshold from
+# each gets (Instance15, from one pricing state: the cheapest dive, by employee-days, 39
+# short at 0.5, then 38 (two seeds); the cheapest by whole columns 38 at 0.5 in 2 s, then
+# 37 (two seeds))
+SHORTFALL_PROBE = 0.25
 STEP_SECONDS = 1.0  # CP-SAT's time per step (deterministic time, in deterministic runs)
 
 log = logging.getLogger(__name__)
@@ -239,6 +244,7 @@ def improve_shortfall_first(
     time_limit: float,
     deterministic: bool = False,
     share: float = SHORTFALL_SHARE,
+    others: tuple[tuple[Key, ...], ...] = (),
 ) -> tuple[Key, ...] | None:
     """`improve_near_mix` on ``m`` from the roster with the least cover shortfall
     (``m.cover_shortfall``) CP-SAT finds from ``keys`` in ``share`` of ``time_limit``, the
@@ -251,19 +257,45 @@ def improve_shortfall_first(
     the roster stays near the mix. Where CP-SAT finds no roster in its share, the search
     near the mix starts from ``keys``, uncapped. ``m`` is left as it was (each step solves
     a copy). The roster the search near the mix found, else the one it started from, or
-    None if neither is new."""
+    None if neither is new.
+    With ``others`` (other rosters to start from, such as the cheapest dive of another
+    kind), the first threshold is searched from each, ``keys`` first, for
+    ``SHORTFALL_PROBE`` of the shortfall's time between them, and the thresholds go on
+    from the roster of the least shortfall found (the first of those that tie)."""
     began = time.monotonic()
     least = _with_model(m, m.model.clone())
     least.model.minimize(m.cover_shortfall)
+    own = share * time_limit  # the shortfall's time
+    begin = keys
+    if others:
+        probe = SHORTFALL_PROBE * own / (1 + len(others))
+        tried = [
+            improve_near_mix(
+                least,
+                start,
+                mix,
+                settings=settings,
+                time_limit=probe,
+                deterministic=deterministic,
+                agree=SHORTFALL_AGREE[:1],
+            )
+            or start
+            for start in (keys, *others)
+        ]
+        begin = min(tried, key=lambda roster: shortfall(m, roster))
+        log.debug("probes: %s", [shortfall(m, roster) for roster in tried])
+        own = (1 - SHORTFALL_PROBE) * own if deterministic else own - (time.monotonic() - began)
     found = improve_near_mix(
         least,
-        keys,
+        begin,
         mix,
         settings=settings,
-        time_limit=share * time_limit,
+        time_limit=own,
         deterministic=deterministic,
         agree=SHORTFALL_AGREE,
     )
+    if found is None and begin is not keys:
+        found = begin
     start, near = keys, m
     if found is not None and (short := shortfall(m, found)) <= shortfall(m, keys):
         start = found
