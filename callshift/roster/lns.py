@@ -282,8 +282,9 @@ def improve_shortfall_first(
             or start
             for start in (keys, *others)
         ]
-        begin = min(tried, key=lambda roster: shortfall(m, roster))
-        log.debug("probes: %s", [shortfall(m, roster) for roster in tried])
+        shorts = [shortfall(m, roster) for roster in tried]
+        begin = tried[shorts.index(min(shorts))]  # (the first of those that tie)
+        log.debug("probes: %s", shorts)
         own = (1 - SHORTFALL_PROBE) * own if deterministic else own - (time.monotonic() - began)
     found = improve_near_mix(
         least,
